@@ -1,0 +1,126 @@
+# Windlass — make help lists the targets.
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+.DEFAULT_GOAL := help
+
+ROOT       := $(CURDIR)
+BIN        := $(ROOT)/bin
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REGISTRY   ?= 127.0.0.1:5000
+GO_LDFLAGS := -s -w -X github.com/windlass-dev/windlass/internal/version.Version=$(VERSION)
+K8S_BIN_DIR = $(shell hack/k8s-bins.sh)
+CLUSTER_KUBECONFIG := $(shell source hack/cluster/common.sh && echo $$KUBECONFIG_PATH)
+# An existing cluster: KUBECONFIG=... make demo / make test-e2e uses it instead of the local one.
+E2E_KUBECONFIG ?= $(CLUSTER_KUBECONFIG)
+
+CONTROLLER_GEN := $(BIN)/controller-gen
+GOLANGCI_LINT  := $(BIN)/golangci-lint
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: build
+build: ## Build every binary under cmd/ into bin/.
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(GO_LDFLAGS)" -o $(BIN)/ ./cmd/...
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC into config/.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./apis/...;./controllers/...;./internal/..." \
+		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate deepcopy code for the API types.
+	@if compgen -G "apis/*/*/*.go" >/dev/null; then \
+		$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths="./apis/..."; fi
+
+.PHONY: fmt
+fmt: ## gofmt the tree.
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: verify
+verify: manifests generate ## Regenerate, tidy and fail on any difference from the committed tree.
+	go mod tidy
+	cd hack/tools/k8s && go mod tidy
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@git --no-pager diff --exit-code -- . || { echo "verify: generated files or go.mod are stale; run 'make verify' and commit"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- config apis go.mod go.sum); \
+		test -z "$$untracked" || { echo "verify: untracked generated files: $$untracked"; exit 1; }
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint.
+	$(GOLANGCI_LINT) run ./...
+
+##@ Tests (make test runs every tier)
+
+.PHONY: test
+test: verify lint test-unit test-integration test-e2e ## Verify, lint, then unit, integration and e2e tests.
+
+.PHONY: test-unit
+test-unit: ## Tier 1: pure packages.
+	go test -race -count=1 $$(go list ./... | grep -v -e /test/integration -e /test/e2e)
+
+.PHONY: test-integration
+test-integration: ## Tier 2: controllers against a real kube-apiserver + etcd (envtest).
+	KUBEBUILDER_ASSETS="$(K8S_BIN_DIR)" go test -race -count=1 ./test/integration/...
+
+.PHONY: test-e2e
+test-e2e: ## Tier 3: the real local cluster (started and stopped if not already up; needs root).
+	hack/e2e-test.sh
+
+##@ Local cluster (needs root)
+
+.PHONY: k8s-bins
+k8s-bins: ## Build the Kubernetes v1.37.2 binaries (cached outside the clone).
+	@hack/k8s-bins.sh
+
+.PHONY: runtime-bins
+runtime-bins: ## Build containerd 2 and runc (cached outside the clone).
+	@hack/runtime-bins.sh
+
+.PHONY: cluster-up
+cluster-up: ## Start the local single-node cluster (idempotent).
+	hack/cluster/up.sh
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local cluster and remove every trace of it from the host.
+	hack/cluster/down.sh
+
+.PHONY: cluster-status
+cluster-status: ## Show the local cluster's components and node.
+	@hack/cluster/status.sh
+
+.PHONY: kubeconfig
+kubeconfig: ## Print the path of the local cluster's admin kubeconfig.
+	@echo $(CLUSTER_KUBECONFIG)
+
+##@ Images and install
+
+.PHONY: images
+images: ## Build every cmd/ binary into an image and push it to $(REGISTRY) (no Docker engine).
+	REGISTRY=$(REGISTRY) VERSION=$(VERSION) hack/images.sh
+
+.PHONY: release
+release: ## Render the one-file install manifest into dist/install.yaml.
+	@mkdir -p dist
+	go run ./hack/release -o dist/install.yaml $$(test -f $(BIN)/images.txt && sed 's/^/--image /' $(BIN)/images.txt)
+	@echo "dist/install.yaml"
+
+.PHONY: deploy
+deploy: images release ## Install the release into the cluster and wait for the controller.
+	KUBECONFIG=$(E2E_KUBECONFIG) hack/deploy.sh dist/install.yaml
+
+.PHONY: demo
+demo: ## Start the local cluster (or use $$KUBECONFIG), install Windlass, show it running.
+	hack/demo.sh
+
+.PHONY: clean
+clean: ## Remove build outputs (not the caches outside the clone).
+	rm -rf $(BIN) dist
+
+$(CONTROLLER_GEN):
+	hack/tools.sh controller-gen
+$(GOLANGCI_LINT):
+	hack/tools.sh golangci-lint

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// runCRIClean stops and removes every pod sandbox, so the runtime tears down
+// their containers, network namespaces and CNI attachments before it stops.
+func runCRIClean(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("cri-clean", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "unix:///run/containerd/containerd.sock", "CRI endpoint")
+	timeout := fs.Duration("timeout", 60*time.Second, "overall deadline")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	target := *endpoint
+	if !strings.HasPrefix(target, "unix://") {
+		target = "unix://" + target
+	}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return fmt.Errorf("connecting to %s: %w", *endpoint, err)
+	}
+	defer conn.Close()
+	rt := runtimeapi.NewRuntimeServiceClient(conn)
+	list, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil {
+		return fmt.Errorf("listing pod sandboxes: %w", err)
+	}
+	var failed []string
+	for _, sb := range list.Items {
+		id := sb.Id
+		label := sb.Metadata.GetNamespace() + "/" + sb.Metadata.GetName()
+		if _, err := rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id}); err != nil {
+			failed = append(failed, fmt.Sprintf("stop %s: %v", label, err))
+			continue
+		}
+		if _, err := rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: id}); err != nil {
+			failed = append(failed, fmt.Sprintf("remove %s: %v", label, err))
+			continue
+		}
+		fmt.Fprintf(stdout, "removed pod sandbox %s (%s)\n", label, id[:12])
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d sandbox(es) not removed: %s", len(failed), strings.Join(failed, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make demo: the local cluster (or the cluster $KUBECONFIG points at, if reachable),
+# Windlass built, pushed and installed, then shown running.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+source "$HERE/cluster/common.sh"
+cd "$WINDLASS_ROOT"
+kubectl="$("$HERE/k8s-bins.sh")/kubectl"
+
+if [ -n "${KUBECONFIG:-}" ] && "$kubectl" version --request-timeout=5s >/dev/null 2>&1; then
+	log "using the cluster of KUBECONFIG=$KUBECONFIG (images go to REGISTRY=${REGISTRY:-127.0.0.1:5000})"
+else
+	"$HERE/cluster/up.sh"
+	export KUBECONFIG="$KUBECONFIG_PATH"
+fi
+make -s images release
+hack/deploy.sh dist/install.yaml
+
+echo
+echo "== Windlass is installed =="
+"$kubectl" -n windlass-system get deployment,pods,service -o wide
+echo
+echo "== controller log (last lines) =="
+"$kubectl" -n windlass-system logs deployment/windlass-controller --tail=5
+echo
+echo "== metrics (leader election) =="
+"$kubectl" get --raw "/api/v1/namespaces/windlass-system/services/windlass-controller-metrics:metrics/proxy/metrics" | grep '^leader_election_master_status'
+echo
+echo "Next: export KUBECONFIG=$KUBECONFIG; 'make cluster-down' stops the local cluster."

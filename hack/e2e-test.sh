@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Tier 3: the real local cluster. Starts it if it is not up (and stops it again at
+# the end unless WINDLASS_KEEP_CLUSTER=1), builds and pushes the images, installs
+# the release, runs `go test -tags e2e`, and on failure saves logs to $ARTIFACTS.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+source "$HERE/cluster/common.sh"
+cd "$WINDLASS_ROOT"
+ARTIFACTS="${ARTIFACTS:-$WINDLASS_ROOT/bin/e2e-artifacts}"
+
+started=0
+if ! "$HERE/cluster/status.sh" >/dev/null 2>&1; then
+	"$HERE/cluster/up.sh"
+	started=1
+fi
+finish() {
+	local rc=$?
+	if [ "$rc" -ne 0 ]; then
+		mkdir -p "$ARTIFACTS"
+		KUBECTL -n windlass-system logs deployment/windlass-controller --tail=-1 >"$ARTIFACTS/controller.log" 2>&1 || true
+		KUBECTL get events -A --sort-by=.lastTimestamp >"$ARTIFACTS/events.txt" 2>&1 || true
+		KUBECTL get pods -A -o wide >"$ARTIFACTS/pods.txt" 2>&1 || true
+		cp "$LOG_DIR"/*.log "$ARTIFACTS/" 2>/dev/null || true
+		log "e2e failed; logs in $ARTIFACTS"
+	fi
+	if [ "$started" -eq 1 ] && [ "${WINDLASS_KEEP_CLUSTER:-0}" != 1 ]; then
+		"$HERE/cluster/down.sh" || rc=1
+	fi
+	exit "$rc"
+}
+trap finish EXIT
+
+export KUBECONFIG="$KUBECONFIG_PATH"
+make -s images release
+hack/deploy.sh dist/install.yaml
+WINDLASS_IMAGES="$WINDLASS_ROOT/bin/images.txt" go test -tags e2e -count=1 -timeout 30m ${E2E_RUN:+-run "$E2E_RUN"} -v ./test/e2e/... 2>&1 |
+	tee "$WINDLASS_ROOT/bin/e2e.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:' || true
+grep -qE '^(ok|PASS)' "$WINDLASS_ROOT/bin/e2e.log" && ! grep -qE '^(FAIL|--- FAIL)' "$WINDLASS_ROOT/bin/e2e.log"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds every daemon under cmd/ (and, later, every step tool under tasks/) into an
+# OCI image and pushes it to $REGISTRY with go-containerregistry: no Docker engine.
+# Also pushes the shell base image (busybox-static + CA certificates) for steps that
+# need sh. Writes bin/images.txt: one NAME=REPOSITORY@DIGEST line per image.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/image-lib.sh"
+
+REGISTRY="${REGISTRY:-127.0.0.1:5000}"
+VERSION="${VERSION:-dev}"
+cd "$WINDLASS_ROOT"
+mkdir -p bin/linux
+CGO_ENABLED=0 go build -o bin/clustertool ./hack/clustertool
+
+# Images: cmd/<name> except the CLI, which users run on their machines.
+names=()
+for d in cmd/*/; do
+	n=$(basename "$d")
+	[ "$n" = windlass ] || names+=("$n")
+done
+pkgs=()
+for n in "${names[@]}"; do pkgs+=("./cmd/$n"); done
+log "building ${names[*]}"
+CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w -X github.com/windlass-dev/windlass/internal/version.Version=$VERSION" \
+	-o bin/linux/ "${pkgs[@]}"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+make_rootfs static "$tmp/static"
+make_rootfs shell "$tmp/shell"
+
+out="$tmp/images.txt"
+ref=$(bin/clustertool image --dir "$tmp/shell" --cmd sh --push "$REGISTRY/windlass/shell:$VERSION")
+echo "shell=$ref" >>"$out"
+for n in "${names[@]}"; do
+	ref=$(bin/clustertool image --dir "$tmp/static" --file "bin/linux/$n:/$n" --entrypoint "/$n" \
+		--user 65532:65532 --push "$REGISTRY/windlass/$n:$VERSION")
+	echo "$n=$ref" >>"$out"
+done
+mv "$out" bin/images.txt
+log "pushed $(wc -l <bin/images.txt) images to $REGISTRY (bin/images.txt)"
+cat bin/images.txt

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Shared settings for the hack/ scripts. Source it; it defines no behaviour.
+# Everything built or downloaded is cached OUTSIDE the clone, keyed by version,
+# so a fresh clone on the same machine reuses it.
+
+WINDLASS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WINDLASS_CACHE="${WINDLASS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/windlass}"
+
+K8S_VERSION="${K8S_VERSION:-v1.37.2}"
+CONTAINERD_VERSION="${CONTAINERD_VERSION:-v2.4.2}"
+RUNC_VERSION="${RUNC_VERSION:-v1.5.2}"
+
+K8S_BIN_DIR="$WINDLASS_CACHE/k8s/$K8S_VERSION/bin"
+RUNTIME_BIN_DIR="$WINDLASS_CACHE/runtime/containerd-$CONTAINERD_VERSION-runc-$RUNC_VERSION/bin"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# apt_install installs the Debian packages that are missing, updating the index once.
+apt_install() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "missing Debian packages (${missing[*]}); install them as root"
+	log "apt-get install ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

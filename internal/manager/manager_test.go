@@ -1,0 +1,60 @@
+package manager
+
+import (
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(*Options)
+		wantErr string
+	}{
+		{name: "defaults", mutate: func(*Options) {}},
+		{name: "zero qps", mutate: func(o *Options) { o.QPS = 0 }, wantErr: "--kube-api-qps"},
+		{name: "negative qps", mutate: func(o *Options) { o.QPS = -1 }, wantErr: "--kube-api-qps"},
+		{name: "zero burst", mutate: func(o *Options) { o.Burst = 0 }, wantErr: "--kube-api-burst"},
+		{name: "no probe address", mutate: func(o *Options) { o.ProbeAddr = "" }, wantErr: "--health-probe-bind-address"},
+		{name: "negative shutdown", mutate: func(o *Options) { o.GracefulShutdown = -time.Second }, wantErr: "--graceful-shutdown-timeout"},
+		{name: "metrics disabled", mutate: func(o *Options) { o.MetricsAddr = "0" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := Defaults()
+			tt.mutate(&o)
+			err := o.Validate()
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("got %v, want an error naming %s", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestBindFlags(t *testing.T) {
+	o := Defaults()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	o.BindFlags(fs)
+	err := fs.Parse([]string{"--leader-elect", "--kube-api-qps=50", "--kube-api-burst=75",
+		"--metrics-bind-address=127.0.0.1:9000", "--leader-election-namespace=x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Defaults()
+	want.LeaderElect, want.QPS, want.Burst, want.MetricsAddr, want.LeaderElectionNamespace = true, 50, 75, "127.0.0.1:9000", "x"
+	if o != want {
+		t.Fatalf("parsed %+v, want %+v", o, want)
+	}
+}
+
+func TestDefaultsAreSizedForThroughput(t *testing.T) {
+	// client-go's own defaults (5 QPS, burst 10) throttle a CI engine; ours must not.
+	if o := Defaults(); o.QPS < 50 || o.Burst < 100 {
+		t.Fatalf("defaults QPS %v burst %d are too low for the controller's throughput budget", o.QPS, o.Burst)
+	}
+}
