@@ -28,7 +28,7 @@ build: ## Build every binary under cmd/ into bin/.
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC into config/.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./apis/...;./controllers/...;./internal/..." \
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate
@@ -103,9 +103,10 @@ images: ## Build every cmd/ binary into an image and push it to $(REGISTRY) (no 
 	REGISTRY=$(REGISTRY) VERSION=$(VERSION) hack/images.sh
 
 .PHONY: release
-release: ## Render the one-file install manifest into dist/install.yaml.
+release: ## Render the one-file install manifest into dist/install.yaml, with the images of the last `make images`.
+	@test -s $(BIN)/images.txt || { echo "release: no bin/images.txt; run 'make images' first"; exit 1; }
 	@mkdir -p dist
-	go run ./hack/release -o dist/install.yaml $$(test -f $(BIN)/images.txt && sed 's/^/--image /' $(BIN)/images.txt)
+	go run ./hack/release -o dist/install.yaml $$(sed 's/^/--image /' $(BIN)/images.txt)
 	@echo "dist/install.yaml"
 
 .PHONY: deploy

@@ -15,6 +15,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 )
 
 // LeaderElectionID names the Lease the replicas compete for.
@@ -78,8 +81,10 @@ func (o Options) Validate() error {
 // NewScheme returns the scheme with every type the manager reads or writes.
 func NewScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		return nil, err
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, windlassv1.AddToScheme, triggersv1.AddToScheme} {
+		if err := add(s); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

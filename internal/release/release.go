@@ -48,7 +48,9 @@ func Render(root, entry string, images map[string]string) ([]byte, error) {
 	if err := mem.WriteFile("/release/kustomization.yaml", overlay); err != nil {
 		return nil, err
 	}
-	resmap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(mem, "/release")
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionUnspecified // the overlay's sortOptions decide: Namespaces first
+	resmap, err := krusty.MakeKustomizer(opts).Run(mem, "/release")
 	if err != nil {
 		return nil, fmt.Errorf("building %s: %w", filepath.Join(root, entry), err)
 	}
@@ -62,7 +64,7 @@ func overlayKustomization(base string, images map[string]string) ([]byte, error)
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	fmt.Fprintf(&b, "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- %s\n", base)
+	fmt.Fprintf(&b, "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsortOptions:\n  order: legacy\nresources:\n- %s\n", base)
 	if len(names) > 0 {
 		b.WriteString("images:\n")
 	}
