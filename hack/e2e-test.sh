@@ -10,6 +10,8 @@ ARTIFACTS="${ARTIFACTS:-$WINDLASS_ROOT/bin/e2e-artifacts}"
 
 started=0
 if ! "$HERE/cluster/status.sh" >/dev/null 2>&1; then
+	mkdir -p "$WINDLASS_ROOT/bin"
+	snapshot_sysctls >"$WINDLASS_ROOT/bin/sysctl.before"
 	"$HERE/cluster/up.sh"
 	started=1
 fi
@@ -25,6 +27,8 @@ finish() {
 	fi
 	if [ "$started" -eq 1 ] && [ "${WINDLASS_KEEP_CLUSTER:-0}" != 1 ]; then
 		"$HERE/cluster/down.sh" || rc=1
+		# cluster-down must leave nothing behind: processes, mounts, devices, chains, sysctls.
+		"$HERE/cluster/check-clean.sh" "$WINDLASS_ROOT/bin/sysctl.before" || rc=1
 	fi
 	exit "$rc"
 }

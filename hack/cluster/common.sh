@@ -42,6 +42,15 @@ SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridg
 PORTS=("127.0.0.1:5000" "127.0.0.1:12379" "127.0.0.1:12380" "$NODE_IP:6443" "127.0.0.1:10257" "127.0.0.1:10259"
 	"$NODE_IP:10250" "127.0.0.1:10248" "127.0.0.1:10249" "127.0.0.1:10256")
 
+# snapshot_sysctls: prints KEY=VALUE for each of SYSCTLS that exists on this host.
+snapshot_sysctls() {
+	local k v
+	for k in "${SYSCTLS[@]}"; do
+		v=$(sysctl -n "$k" 2>/dev/null) && printf '%s=%s\n' "$k" "$(tr '\t' ' ' <<<"$v")"
+	done
+	return 0
+}
+
 require_root() { [ "$(id -u)" -eq 0 ] || die "the local cluster needs root (kubelet, containerd, networking); run as root"; }
 
 KUBECTL() { "$K8S_BIN_DIR/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }

@@ -43,7 +43,10 @@ unmount_ours() {
 	done
 }
 
-teardown() {
+# teardown runs in a subshell without errexit: every step is attempted even when an
+# earlier one fails (a grep that matches nothing, a chain already gone).
+teardown() (
+	set +e +o pipefail
 	# 1. kubelet first, so nothing restarts what we remove.
 	stop_proc kubelet 5
 	# 2. Pod sandboxes through the CRI: the runtime tears down containers, netns and CNI.
@@ -53,13 +56,14 @@ teardown() {
 	fi
 	stop_proc kube-proxy 2
 	stop_proc containerd 5
-	# 3. Shims and containers that outlived containerd (killed run): by their recorded ids.
-	local shim="$RUNTIME_BIN_DIR/containerd-shim-runc-v2" pidf pid exe
-	for pidf in "$RUN_DIR"/containerd/io.containerd.runtime.v2.task/*/*/shim.pid; do
-		[ -s "$pidf" ] || continue
-		pid=$(cat "$pidf")
-		exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
-		[ "${exe% (deleted)}" = "$shim" ] && kill -KILL "$pid" 2>/dev/null || true
+	# 3. Shims and containers that outlived containerd (killed run). Our shims are the
+	#    processes running our shim binary for our containerd's socket; then runc
+	#    removes the containers recorded under our runc root.
+	local shim="$RUNTIME_BIN_DIR/containerd-shim-runc-v2" p exe
+	for p in /proc/[0-9]*; do
+		exe=$(readlink "$p/exe" 2>/dev/null) || continue
+		[ "${exe% (deleted)}" = "$shim" ] || continue
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK " && kill -KILL "${p#/proc/}" 2>/dev/null
 	done
 	if [ -x "$RUNTIME_BIN_DIR/runc" ]; then
 		local root id
@@ -103,4 +107,4 @@ teardown() {
 	fi
 	rm -rf --one-file-system "$CNI_CONF_DIR" "$CLUSTER_DIR/etcd" "$CLUSTER_DIR/kubelet" "$CLUSTER_DIR/pod-logs" \
 		"$CLUSTER_DIR/cni-ipam" "$STORAGE_DIR" "$RUN_DIR" "$PID_DIR"
-}
+)

@@ -65,6 +65,8 @@ for addr in "${PORTS[@]}"; do
 done
 [ ! -S "$CONTAINERD_SOCK" ] || die "$CONTAINERD_SOCK exists but no recorded containerd owns it; stop the runtime using it"
 
+t_prereq=$(elapsed)
+t_start=$(date +%s%N) # from here on: the cluster's own start time
 failed() {
 	local rc=$?
 	trap - ERR EXIT
@@ -82,10 +84,7 @@ step "preparing the host"
 mkdir -p "$CLUSTER_DIR" "$LOG_DIR" "$PID_DIR" "$RUN_DIR"
 modprobe br_netfilter 2>/dev/null || true
 modprobe overlay 2>/dev/null || true
-: >"$SYSCTL_SAVE"
-for k in "${SYSCTLS[@]}"; do
-	v=$(sysctl -n "$k" 2>/dev/null) && printf '%s=%s\n' "$k" "$(tr '\t' ' ' <<<"$v")" >>"$SYSCTL_SAVE"
-done
+snapshot_sysctls >"$SYSCTL_SAVE"
 sysctl -qw net.ipv4.ip_forward=1
 sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null || log "warning: br_netfilter unavailable; Service traffic between pods may not work"
 ip link add "$BRIDGE" type bridge
@@ -173,5 +172,5 @@ wait_for "default service account" 30 KUBECTL -n default get serviceaccount defa
 KUBECTL -n local-path-storage rollout status deployment/local-path-provisioner --timeout=90s >/dev/null
 
 trap - ERR EXIT
-log "cluster up: node Ready after ${ready_at}s, add-ons ready after $(elapsed)s"
+log "cluster up: node Ready ${ready_at}s after start, add-ons ready after $(elapsed)s (prerequisites took ${t_prereq}s)"
 log "kubeconfig: $KUBECONFIG_PATH  (export KUBECONFIG=$KUBECONFIG_PATH)"
