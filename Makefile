@@ -41,13 +41,8 @@ fmt: ## gofmt the tree.
 	gofmt -w $$(git ls-files '*.go')
 
 .PHONY: verify
-verify: manifests generate ## Regenerate, tidy and fail on any difference from the committed tree.
-	go mod tidy
-	cd hack/tools/k8s && go mod tidy
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
-	@git --no-pager diff --exit-code -- . || { echo "verify: generated files or go.mod are stale; run 'make verify' and commit"; exit 1; }
-	@untracked=$$(git ls-files --others --exclude-standard -- config apis go.mod go.sum); \
-		test -z "$$untracked" || { echo "verify: untracked generated files: $$untracked"; exit 1; }
+verify: $(CONTROLLER_GEN) ## Regenerate and tidy; fail if that changes any file or a Go file is not gofmt'ed.
+	hack/verify.sh
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run golangci-lint.
@@ -69,6 +64,12 @@ test-integration: ## Tier 2: controllers against a real kube-apiserver + etcd (e
 .PHONY: test-e2e
 test-e2e: ## Tier 3: the real local cluster (started and stopped if not already up; needs root).
 	hack/e2e-test.sh
+
+BENCH_RUNS ?= 10
+.PHONY: bench
+bench: ## Measure on the local cluster (started if needed, left up) and print a table of medians.
+	hack/cluster/up.sh
+	KUBECONFIG=$(CLUSTER_KUBECONFIG) go run ./test/bench --runs $(BENCH_RUNS)
 
 ##@ Local cluster (needs root)
 

@@ -8,7 +8,6 @@ name=${1:?usage: hack/tools.sh NAME}
 case "$name" in
 controller-gen) pkg=sigs.k8s.io/controller-tools/cmd/controller-gen version=v0.23.0 ;;
 golangci-lint) pkg=github.com/golangci/golangci-lint/v2/cmd/golangci-lint version=v2.15.0 ;;
-gotestsum) pkg=gotest.tools/gotestsum version=v1.13.0 ;;
 *) die "unknown tool $name" ;;
 esac
 dir="$WINDLASS_CACHE/tools/$name-$version"

@@ -1,0 +1,158 @@
+// Command bench measures the local cluster (make bench) and prints a table.
+// Today: the bare-pod baseline every TaskRun overhead target is compared with —
+// a pod running one `true` container, clocked from just before create until the
+// watch shows it Running, its container terminated, and the pod Succeeded.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// podTimes are the moments, after create, at which a watch first saw each state.
+type podTimes struct{ running, terminated, succeeded time.Duration }
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	runs := fs.Int("runs", 10, "measured runs per series (after one warm-up run)")
+	image := fs.String("image", "docker.io/library/busybox:latest", "image of the measured container")
+	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *runs < 1 {
+		return fmt.Errorf("--runs must be at least 1, got %d", *runs)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	if err != nil {
+		return fmt.Errorf("--kubeconfig %q: %w", *kubeconfig, err)
+	}
+	cfg.QPS, cfg.Burst = 100, 200
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	ns, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "bench-"}}, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = kube.CoreV1().Namespaces().Delete(context.Background(), ns.Name, metav1.DeleteOptions{}) }()
+	if err := waitDefaultSA(ctx, kube, ns.Name); err != nil {
+		return err
+	}
+
+	var running, terminated, succeeded []time.Duration
+	for i := 0; i <= *runs; i++ { // run 0 warms the image and the node up
+		pt, err := barePod(ctx, kube, ns.Name, fmt.Sprintf("bare-%d", i), *image)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			continue
+		}
+		running, terminated, succeeded = append(running, pt.running), append(terminated, pt.terminated), append(succeeded, pt.succeeded)
+	}
+
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "series (bare pod, `true`, image present)\tn\tmedian\tp90\tmin\tmax\n")
+	for _, row := range []struct {
+		name string
+		ds   []time.Duration
+	}{
+		{"create → Running", running},
+		{"create → container terminated (TaskRun baseline)", terminated},
+		{"create → Succeeded", succeeded},
+	} {
+		s := summarize(row.ds)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", row.name, s.N, secs(s.Median), secs(s.P90), secs(s.Min), secs(s.Max))
+	}
+	return tw.Flush()
+}
+
+func waitDefaultSA(ctx context.Context, kube kubernetes.Interface, ns string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := kube.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{}); err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("namespace %s has no default service account after 30s", ns)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// barePod creates one pod and times its states from a watch opened before the create.
+func barePod(ctx context.Context, kube kubernetes.Interface, ns, name, image string) (podTimes, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	w, err := kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String()})
+	if err != nil {
+		return podTimes{}, err
+	}
+	defer w.Stop()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: corev1.PodSpec{
+			RestartPolicy:                 corev1.RestartPolicyNever,
+			TerminationGracePeriodSeconds: ptr.To[int64](0),
+			Containers: []corev1.Container{{
+				Name: "step", Image: image, ImagePullPolicy: corev1.PullIfNotPresent, Command: []string{"true"},
+			}},
+		},
+	}
+	start := time.Now()
+	if _, err := kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		return podTimes{}, err
+	}
+	var pt podTimes
+	for ev := range w.ResultChan() {
+		if ev.Type == watch.Error {
+			return pt, fmt.Errorf("watching pod %s: %v", name, ev.Object)
+		}
+		p, ok := ev.Object.(*corev1.Pod)
+		if !ok {
+			continue
+		}
+		now := time.Since(start)
+		if pt.running == 0 && (p.Status.Phase == corev1.PodRunning || p.Status.Phase == corev1.PodSucceeded) {
+			pt.running = now
+		}
+		if pt.terminated == 0 && len(p.Status.ContainerStatuses) > 0 && p.Status.ContainerStatuses[0].State.Terminated != nil {
+			pt.terminated = now
+		}
+		switch p.Status.Phase {
+		case corev1.PodSucceeded:
+			pt.succeeded = now
+			_ = kube.CoreV1().Pods(ns).Delete(context.Background(), name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+			return pt, nil
+		case corev1.PodFailed:
+			return pt, fmt.Errorf("pod %s failed: %+v", name, p.Status.ContainerStatuses)
+		}
+	}
+	return pt, fmt.Errorf("pod %s: watch ended before it succeeded (%v)", name, ctx.Err())
+}
