@@ -85,8 +85,7 @@ func runImage(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func buildImage(ctx context.Context, s imageSpec) (v1.Image, error) {
-	var base v1.Image = empty.Image
-	base = mutate.MediaType(base, types.OCIManifestSchema1)
+	base := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	base = mutate.ConfigMediaType(base, types.OCIConfigJSON)
 	if s.Base != "" && s.Base != "scratch" {
 		ref, err := name.ParseReference(s.Base, name.Insecure)

@@ -152,7 +152,7 @@ func TestRegistryKeepsManifestsAcrossRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeJ2()
+	defer func() { _ = closeJ2() }()
 	srv2 := httptest.NewServer(h2)
 	defer srv2.Close()
 	host := strings.TrimPrefix(srv2.URL, "http://")

@@ -146,7 +146,7 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer closeJournal()
+	defer func() { _ = closeJournal() }()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("registry address %s: %w", *addr, err)

@@ -154,5 +154,5 @@ func barePod(ctx context.Context, kube kubernetes.Interface, ns, name, image str
 			return pt, fmt.Errorf("pod %s failed: %+v", name, p.Status.ContainerStatuses)
 		}
 	}
-	return pt, fmt.Errorf("pod %s: watch ended before it succeeded (%v)", name, ctx.Err())
+	return pt, fmt.Errorf("pod %s: watch ended before it succeeded: %w", name, ctx.Err())
 }
