@@ -39,4 +39,12 @@ make -s images release
 hack/deploy.sh dist/install.yaml
 WINDLASS_IMAGES="$WINDLASS_ROOT/bin/images.txt" go test -tags e2e -count=1 -timeout 30m ${E2E_RUN:+-run "$E2E_RUN"} -v ./test/e2e/... 2>&1 |
 	tee "$WINDLASS_ROOT/bin/e2e.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:' || true
-grep -qE '^(ok|PASS)' "$WINDLASS_ROOT/bin/e2e.log" && ! grep -qE '^(FAIL|--- FAIL)' "$WINDLASS_ROOT/bin/e2e.log"
+if ! grep -qE '^(ok|PASS)' "$WINDLASS_ROOT/bin/e2e.log" || grep -qE '^(FAIL|--- FAIL)' "$WINDLASS_ROOT/bin/e2e.log"; then
+	die "e2e tests failed (full output: bin/e2e.log)"
+fi
+
+# A cluster this run started is also used to prove recovery from a killed run
+# (then finish() stops it and checks that nothing is left on the host).
+if [ "$started" -eq 1 ]; then
+	"$HERE/cluster/selftest-recovery.sh"
+fi
