@@ -28,7 +28,7 @@ build: ## Build every binary under cmd/ into bin/.
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC into config/.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." \
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:maxDescLen=0 paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate

@@ -145,7 +145,7 @@ func barePod(ctx context.Context, kube kubernetes.Interface, ns, name, image str
 	for ev := range w.ResultChan() {
 		if ev.Type == watch.Error {
 			_ = kube.CoreV1().Pods(ns).Delete(context.Background(), name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
-			return pt, fmt.Errorf("%w: pod %s: %v", errWatch, name, apierrors.FromObject(ev.Object))
+			return pt, fmt.Errorf("%w: pod %s: %w", errWatch, name, apierrors.FromObject(ev.Object))
 		}
 		p, ok := ev.Object.(*corev1.Pod)
 		if !ok {

@@ -1,0 +1,24 @@
+package v1alpha1
+
+// ConditionSucceeded summarises a run: Unknown while pending or running, True
+// when it succeeded, False when it failed, timed out or was cancelled.
+const ConditionSucceeded = "Succeeded"
+
+// Reasons of the Succeeded condition. They are CamelCase and part of the API.
+const (
+	ReasonPending            = "Pending"              // Unknown: accepted, pod not started yet
+	ReasonRunning            = "Running"              // Unknown: steps are running
+	ReasonSucceeded          = "Succeeded"            // True
+	ReasonFailed             = "Failed"               // False: a step failed
+	ReasonTimedOut           = "TimedOut"             // False: the run's timeout passed
+	ReasonCancelled          = "Cancelled"            // False: cancelled by the user
+	ReasonInvalidSpec        = "InvalidSpec"          // False: the spec cannot run (bad reference, type mismatch)
+	ReasonTaskNotFound       = "TaskNotFound"         // Unknown while waiting for the Task, then False
+	ReasonResultsTooLarge    = "ResultsTooLarge"      // False: results exceed the transport limit
+	ReasonPodCreationFailed  = "PodCreationFailed"    // False: the API server refused the pod
+	ReasonImagePullFailed    = "ImagePullFailed"      // False: a step's image cannot be pulled
+	ReasonPodDeleted         = "PodDeleted"           // False: the pod vanished from under the run
+	ReasonUnschedulable      = "Unschedulable"        // False: the pod cannot be scheduled
+	ReasonStepTimedOut       = "StepTimedOut"         // False: a step exceeded its own timeout
+	ReasonCreateContainerErr = "CreateContainerError" // False: the runtime could not create a step container
+)

@@ -1,0 +1,52 @@
+// Package api proves the CRD schemas and CEL rules on a real API server: what one
+// object decides is rejected at create time, with a message naming the problem.
+package api
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/windlass-dev/windlass/test/util"
+)
+
+var k8s client.Client
+
+func TestMain(m *testing.M) {
+	env, cfg, err := util.StartEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if k8s, err = client.New(cfg, client.Options{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = env.Stop()
+	os.Exit(code)
+}
+
+// obj parses a manifest as a user writes it.
+func obj(t *testing.T, manifest string) *unstructured.Unstructured {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(manifest), &u.Object); err != nil {
+		t.Fatalf("bad test manifest: %v\n%s", err, manifest)
+	}
+	if u.GetNamespace() == "" {
+		u.SetNamespace("default")
+	}
+	return u
+}
+
+// create sends the manifest as kubectl does: unknown fields are errors, not dropped.
+func create(t *testing.T, manifest string) error {
+	t.Helper()
+	return k8s.Create(context.Background(), obj(t, manifest), client.FieldValidation("Strict"))
+}
