@@ -46,7 +46,7 @@ verify: $(CONTROLLER_GEN) ## Regenerate and tidy; fail if that changes any file 
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run golangci-lint.
-	$(GOLANGCI_LINT) run ./...
+	$(GOLANGCI_LINT) run --allow-parallel-runners ./...
 
 ##@ Tests (make test runs every tier)
 
