@@ -1,0 +1,142 @@
+package resolve
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+)
+
+func decl() []windlassv1.ParamSpec {
+	return []windlassv1.ParamSpec{
+		{Name: "revision", Default: windlassv1.NewString("main"), Enum: []string{"main", "dev"}},
+		{Name: "url"},
+		{Name: "flags", Type: windlassv1.ParamTypeArray, Default: windlassv1.NewArray("-v")},
+		{Name: "target", Type: windlassv1.ParamTypeObject,
+			Properties: map[string]windlassv1.PropertySpec{"os": {}, "arch": {}},
+			Default:    windlassv1.NewObject(map[string]string{"os": "linux", "arch": "amd64"})},
+	}
+}
+
+func TestParams(t *testing.T) {
+	p := func(name string, v *windlassv1.ParamValue) windlassv1.Param { return windlassv1.Param{Name: name, Value: *v} }
+	tests := []struct {
+		name  string
+		decl  []windlassv1.ParamSpec
+		given []windlassv1.Param
+		want  map[string]windlassv1.ParamValue
+		err   string
+	}{
+		{
+			name:  "defaults fill in, object keys merge",
+			decl:  decl(),
+			given: []windlassv1.Param{p("url", windlassv1.NewString("https://git")), p("target", windlassv1.NewObject(map[string]string{"arch": "arm64"}))},
+			want: map[string]windlassv1.ParamValue{
+				"revision": *windlassv1.NewString("main"),
+				"url":      *windlassv1.NewString("https://git"),
+				"flags":    *windlassv1.NewArray("-v"),
+				"target":   *windlassv1.NewObject(map[string]string{"os": "linux", "arch": "arm64"}),
+			},
+		},
+		{name: "required param missing", decl: decl(), err: `params: "url" required by the Task (no default) but not set by the run`},
+		{name: "undeclared param", decl: decl(), given: []windlassv1.Param{p("url", windlassv1.NewString("u")), p("revison", windlassv1.NewString("x"))},
+			err: `params[1]: the Task declares no param "revison" (declared: revision, url, flags, target)`},
+		{name: "array for a string", decl: decl(), given: []windlassv1.Param{p("url", windlassv1.NewArray("a"))},
+			err: `params[0] (url): param "url" is declared as string but the value is an array`},
+		{name: "string for an array", decl: decl(), given: []windlassv1.Param{p("url", windlassv1.NewString("u")), p("flags", windlassv1.NewString("-v"))},
+			err: `params[1] (flags): param "flags" is declared as array but the value is a string`},
+		{name: "value outside the enum", decl: decl(), given: []windlassv1.Param{p("url", windlassv1.NewString("u")), p("revision", windlassv1.NewString("prod"))},
+			err: `value "prod" of param "revision" is not one of its enum [main, dev]`},
+		{name: "default outside the enum", decl: []windlassv1.ParamSpec{{Name: "r", Default: windlassv1.NewString("x"), Enum: []string{"a"}}},
+			err: `spec.params[0].default: value "x" of param "r" is not one of its enum [a]`},
+		{name: "default of the wrong type", decl: []windlassv1.ParamSpec{{Name: "a", Type: windlassv1.ParamTypeArray, Default: windlassv1.NewString("x")}},
+			err: `spec.params[0].default: param "a" is declared as array but the value is a string`},
+		{name: "object lacking a declared key", decl: []windlassv1.ParamSpec{{Name: "o", Type: windlassv1.ParamTypeObject, Properties: map[string]windlassv1.PropertySpec{"k": {}, "j": {}}}},
+			given: []windlassv1.Param{p("o", windlassv1.NewObject(map[string]string{"x": "1"}))},
+			err:   `object param "o" lacks the declared key(s) "j", "k"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Params(tt.decl, tt.given)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("got %v, want error containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTaskSubstitution(t *testing.T) {
+	spec := &windlassv1.TaskSpec{
+		Params:     decl(),
+		Results:    []windlassv1.TaskResult{{Name: "digest"}},
+		Workspaces: []windlassv1.WorkspaceDeclaration{{Name: "src"}, {Name: "cache", MountPath: "/cache", Optional: true}, {Name: "docker", Optional: true}},
+		Steps: []windlassv1.Step{{
+			Name:    "build",
+			Image:   "golang:$(params.revision)",
+			Command: []string{"go", "build", "$(params.flags[*])"},
+			Args:    []string{"-o", "$(workspaces.src.path)/bin/$(params.target.os)"},
+			Script:  "",
+			Env: []corev1.EnvVar{
+				{Name: "RUN", Value: "$(context.taskRun.namespace)/$(context.taskRun.name) $(context.taskRun.uid) $(context.task.name)"},
+				{Name: "CACHE", Value: "$(workspaces.cache.bound):$(workspaces.cache.path):$(workspaces.cache.claim)"},
+				{Name: "DOCKER", Value: "$(workspaces.docker.bound):$(workspaces.docker.path)"},
+			},
+			WorkingDir:   "$(workspaces.src.path)",
+			VolumeMounts: []corev1.VolumeMount{{Name: "v", MountPath: "/data/$(params.url)"}},
+		}, {
+			Image:  "busybox",
+			Script: "#!/bin/sh\necho $(date) > $(results.digest.path)",
+		}},
+		Sidecars: []windlassv1.Sidecar{{Name: "s", Image: "registry:$(params.target.arch)"}},
+		Volumes:  []corev1.Volume{{Name: "v", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cm-$(params.url)"}}}}},
+	}
+	params, err := Params(spec.Params, []windlassv1.Param{{Name: "url", Value: *windlassv1.NewString("repo")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Values(spec, params, Context{TaskRunName: "tr", TaskRunNamespace: "ns", TaskRunUID: "u-1", TaskName: "build"},
+		map[string]Workspace{"src": {Volume: "ws-src"}, "cache": {Claim: "pvc-1", Volume: "ws-cache"}})
+	got, err := Task(spec, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := got.Steps[0]
+	checks := map[string][2]string{
+		"image":      {s.Image, "golang:main"},
+		"command":    {strings.Join(s.Command, " "), "go build -v"},
+		"args":       {strings.Join(s.Args, " "), "-o /workspace/src/bin/linux"},
+		"env RUN":    {s.Env[0].Value, "ns/tr u-1 build"},
+		"env CACHE":  {s.Env[1].Value, "true:/cache:pvc-1"},
+		"env DOCKER": {s.Env[2].Value, "false:"},
+		"workingDir": {s.WorkingDir, "/workspace/src"},
+		"mountPath":  {s.VolumeMounts[0].MountPath, "/data/repo"},
+		"script":     {got.Steps[1].Script, "#!/bin/sh\necho $(date) > /windlass/results/digest"},
+		"sidecar":    {got.Sidecars[0].Image, "registry:amd64"},
+		"volume":     {got.Volumes[0].ConfigMap.Name, "cm-repo"},
+	}
+	for what, c := range checks {
+		if c[0] != c[1] {
+			t.Errorf("%s = %q, want %q", what, c[0], c[1])
+		}
+	}
+	if spec.Steps[0].Image != "golang:$(params.revision)" {
+		t.Errorf("Task modified its input")
+	}
+
+	spec.Steps[1].Args = []string{"$(params.nope)"}
+	if _, err := Task(spec, v); err == nil || err.Error() != "spec.steps[1].args[0]: $(params.nope): no such value" {
+		t.Fatalf("unknown reference: got %v", err)
+	}
+}

@@ -1,0 +1,181 @@
+package resolve
+
+import (
+	"fmt"
+	"path"
+
+	corev1 "k8s.io/api/core/v1"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/substitute"
+)
+
+// ResultsDir is where steps write results: $(results.NAME.path) is ResultsDir/NAME.
+const ResultsDir = "/windlass/results"
+
+// Context is what a run knows about itself, for $(context.*).
+type Context struct {
+	TaskRunName, TaskRunNamespace, TaskRunUID string
+	// TaskName is the referenced Task's name, or the run's name for an embedded spec.
+	TaskName string
+}
+
+// Workspace is what a bound workspace resolves to.
+type Workspace struct {
+	// Claim is the PersistentVolumeClaim's name, empty for other volume kinds.
+	Claim string
+	// Volume is the pod volume backing it.
+	Volume string
+}
+
+// WorkspacePath is where a declared workspace is mounted in every step.
+func WorkspacePath(w windlassv1.WorkspaceDeclaration) string {
+	if w.MountPath != "" {
+		return w.MountPath
+	}
+	return path.Join("/workspace", w.Name)
+}
+
+// Values builds what every $(...) in a Task resolves to for one run.
+func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, ctx Context, bound map[string]Workspace) substitute.Values {
+	v := substitute.Values{
+		Roots:   []string{"params", "results", "workspaces", "context"},
+		Strings: map[string]string{},
+		Arrays:  map[string][]string{},
+		Objects: map[string]map[string]string{},
+	}
+	for name, p := range params {
+		key := "params." + name
+		switch p.Type {
+		case windlassv1.ParamTypeArray:
+			v.Arrays[key] = p.ArrayVal
+		case windlassv1.ParamTypeObject:
+			v.Objects[key] = p.ObjectVal
+		default:
+			v.Strings[key] = p.StringVal
+		}
+	}
+	for _, r := range spec.Results {
+		v.Strings["results."+r.Name+".path"] = path.Join(ResultsDir, r.Name)
+	}
+	for _, w := range spec.Workspaces {
+		key := "workspaces." + w.Name
+		b, ok := bound[w.Name]
+		v.Strings[key+".bound"] = fmt.Sprint(ok)
+		v.Strings[key+".path"], v.Strings[key+".claim"], v.Strings[key+".volume"] = "", "", ""
+		if ok {
+			v.Strings[key+".path"] = WorkspacePath(w)
+			v.Strings[key+".claim"] = b.Claim
+			v.Strings[key+".volume"] = b.Volume
+		}
+	}
+	v.Strings["context.taskRun.name"] = ctx.TaskRunName
+	v.Strings["context.taskRun.namespace"] = ctx.TaskRunNamespace
+	v.Strings["context.taskRun.uid"] = ctx.TaskRunUID
+	v.Strings["context.task.name"] = ctx.TaskName
+	return v
+}
+
+// Task returns a copy of spec with every reference in its steps, stepTemplate,
+// sidecars and volumes substituted. The first unresolvable reference is
+// returned as a *substitute.Error naming its field.
+func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec, error) {
+	out := spec.DeepCopy()
+	s := &subst{v: v}
+	for i := range out.Steps {
+		st := &out.Steps[i]
+		f := fmt.Sprintf("spec.steps[%d]", i)
+		s.str(f+".image", &st.Image)
+		s.list(f+".command", &st.Command)
+		s.list(f+".args", &st.Args)
+		s.str(f+".script", &st.Script)
+		s.str(f+".workingDir", &st.WorkingDir)
+		s.env(f+".env", st.Env)
+		s.envFrom(f+".envFrom", st.EnvFrom)
+		s.mounts(f+".volumeMounts", st.VolumeMounts)
+	}
+	if t := out.StepTemplate; t != nil {
+		f := "spec.stepTemplate"
+		s.str(f+".image", &t.Image)
+		s.list(f+".command", &t.Command)
+		s.list(f+".args", &t.Args)
+		s.str(f+".workingDir", &t.WorkingDir)
+		s.env(f+".env", t.Env)
+		s.envFrom(f+".envFrom", t.EnvFrom)
+		s.mounts(f+".volumeMounts", t.VolumeMounts)
+	}
+	for i := range out.Sidecars {
+		sc := &out.Sidecars[i]
+		f := fmt.Sprintf("spec.sidecars[%d]", i)
+		s.str(f+".image", &sc.Image)
+		s.list(f+".command", &sc.Command)
+		s.list(f+".args", &sc.Args)
+		s.str(f+".script", &sc.Script)
+		s.str(f+".workingDir", &sc.WorkingDir)
+		s.env(f+".env", sc.Env)
+		s.envFrom(f+".envFrom", sc.EnvFrom)
+		s.mounts(f+".volumeMounts", sc.VolumeMounts)
+	}
+	for i := range out.Volumes {
+		vol := &out.Volumes[i]
+		f := fmt.Sprintf("spec.volumes[%d]", i)
+		switch {
+		case vol.ConfigMap != nil:
+			s.str(f+".configMap.name", &vol.ConfigMap.Name)
+		case vol.Secret != nil:
+			s.str(f+".secret.secretName", &vol.Secret.SecretName)
+		case vol.PersistentVolumeClaim != nil:
+			s.str(f+".persistentVolumeClaim.claimName", &vol.PersistentVolumeClaim.ClaimName)
+		case vol.HostPath != nil:
+			s.str(f+".hostPath.path", &vol.HostPath.Path)
+		}
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return out, nil
+}
+
+// subst applies Values field by field and keeps the first error.
+type subst struct {
+	v   substitute.Values
+	err error
+}
+
+func (s *subst) str(field string, p *string) {
+	if s.err != nil {
+		return
+	}
+	*p, s.err = s.v.String(field, *p)
+}
+
+func (s *subst) list(field string, p *[]string) {
+	if s.err != nil {
+		return
+	}
+	*p, s.err = s.v.List(field, *p)
+}
+
+func (s *subst) env(field string, env []corev1.EnvVar) {
+	for i := range env {
+		s.str(fmt.Sprintf("%s[%d].value", field, i), &env[i].Value)
+	}
+}
+
+func (s *subst) envFrom(field string, from []corev1.EnvFromSource) {
+	for i := range from {
+		if from[i].ConfigMapRef != nil {
+			s.str(fmt.Sprintf("%s[%d].configMapRef.name", field, i), &from[i].ConfigMapRef.Name)
+		}
+		if from[i].SecretRef != nil {
+			s.str(fmt.Sprintf("%s[%d].secretRef.name", field, i), &from[i].SecretRef.Name)
+		}
+	}
+}
+
+func (s *subst) mounts(field string, m []corev1.VolumeMount) {
+	for i := range m {
+		s.str(fmt.Sprintf("%s[%d].mountPath", field, i), &m[i].MountPath)
+		s.str(fmt.Sprintf("%s[%d].subPath", field, i), &m[i].SubPath)
+	}
+}
