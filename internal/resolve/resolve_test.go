@@ -22,7 +22,9 @@ func decl() []windlassv1.ParamSpec {
 }
 
 func TestParams(t *testing.T) {
-	p := func(name string, v *windlassv1.ParamValue) windlassv1.Param { return windlassv1.Param{Name: name, Value: *v} }
+	p := func(name string, v *windlassv1.ParamValue) windlassv1.Param {
+		return windlassv1.Param{Name: name, Value: *v}
+	}
 	tests := []struct {
 		name  string
 		decl  []windlassv1.ParamSpec
