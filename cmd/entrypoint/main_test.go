@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRunFlagsAndScriptEnv(t *testing.T) {
+	dir := t.TempDir()
+	common := []string{"--termination-path", filepath.Join(dir, "t"), "--post-file", filepath.Join(dir, "run", "0"),
+		"--script-dir", filepath.Join(dir, "scripts"), "--results-dir", filepath.Join(dir, "r"), "--step", "s"}
+
+	var out bytes.Buffer
+	if code, err := run(context.Background(), []string{"--version"}, &out, &out); code != 0 || err != nil || !strings.HasPrefix(out.String(), "windlass entrypoint ") {
+		t.Fatalf("--version: %d %v %q", code, err, out.String())
+	}
+	if code, err := run(context.Background(), common, &out, &out); code != 2 || err == nil || !strings.Contains(err.Error(), "nothing to run") {
+		t.Fatalf("no command: %d %v", code, err)
+	}
+	if code, err := run(context.Background(), []string{"--timeout", "soon"}, &out, &out); code != 2 || err == nil {
+		t.Fatalf("bad flag: %d %v", code, err)
+	}
+
+	// The script is taken from the environment and not passed on to the step.
+	t.Setenv(ScriptEnv, `echo "script sees [$WINDLASS_SCRIPT] args $*"`)
+	out.Reset()
+	code, err := run(context.Background(), append(common, "--", "a", "b"), &out, &out)
+	if code != 0 || err != nil || !strings.Contains(out.String(), "script sees [] args a b") {
+		t.Fatalf("script run: %d %v %q", code, err, out.String())
+	}
+}

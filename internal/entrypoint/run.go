@@ -1,0 +1,253 @@
+package entrypoint
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Options configure one step. Flags in cmd/entrypoint map one to one.
+type Options struct {
+	// Step is the step's name, for messages.
+	Step string
+	// WaitFile is the previous step's post file; empty for the first step.
+	WaitFile string
+	// PostFile is written when this step is done: PostFile on success,
+	// PostFile.err on failure or skip, so the next step runs or skips.
+	PostFile string
+	// TerminationPath receives the State as JSON.
+	TerminationPath string
+	// TerminationBudget is how many bytes of termination message this container may use.
+	TerminationBudget int
+	// Script, when set, is written to ScriptDir and run with Command as its arguments.
+	Script    string
+	ScriptDir string
+	// OnErrorContinue lets the Task go on past a failure of this step.
+	OnErrorContinue bool
+	// Timeout bounds the step's run (0: none).
+	Timeout time.Duration
+	// ResultsDir holds the result files; Results names the ones to collect
+	// (set on the last step only).
+	ResultsDir     string
+	Results        []string
+	MaxResultBytes int
+	// Dirs are created before the step runs (workspace and result directories).
+	Dirs []string
+	// Command is the step's command and arguments.
+	Command []string
+}
+
+// Run runs the step and returns the exit code the container should exit with.
+// Errors of the shim itself (not of the step) are returned and recorded.
+func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) {
+	for _, d := range o.Dirs {
+		if err := os.MkdirAll(d, 0o777); err != nil {
+			return 1, fmt.Errorf("creating %s: %w", d, err)
+		}
+		_ = os.Chmod(d, 0o777) // shared by steps running as different users
+	}
+	st := State{}
+	success := true
+	if o.WaitFile != "" {
+		failed, err := waitForFile(ctx, o.WaitFile)
+		if err != nil {
+			return 1, fmt.Errorf("waiting for %s: %w", o.WaitFile, err)
+		}
+		if failed {
+			st.Reason, success = ReasonSkipped, false
+		}
+	}
+	if st.Reason == "" {
+		st = runStep(ctx, o, stdout, stderr)
+		success = st.Reason == ReasonCompleted || o.OnErrorContinue && st.Reason == ReasonError
+	}
+	if len(o.Results) > 0 {
+		if err := collectResults(o, &st, stdout); err != nil {
+			st.Reason, st.Message, success = ReasonResultsTooLarge, err.Error(), false
+		}
+	}
+	if err := finish(o, st, success); err != nil {
+		return 1, err
+	}
+	switch {
+	case success || st.Reason == ReasonSkipped:
+		return 0, nil
+	case st.ExitCode > 0:
+		return st.ExitCode, nil
+	default:
+		return 1, nil
+	}
+}
+
+// runStep runs the command (or script) and reports how it ended.
+func runStep(ctx context.Context, o Options, stdout, stderr io.Writer) (st State) {
+	st.StartedAt = time.Now().UnixMilli()
+	defer func() { st.FinishedAt = time.Now().UnixMilli() }()
+	argv, err := o.argv()
+	if err != nil {
+		st.Reason, st.Message, st.ExitCode = ReasonStartError, err.Error(), 1
+		fmt.Fprintln(stderr, "windlass:", err)
+		return st
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr, cmd.Stdin = stdout, stderr, os.Stdin
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		st.Reason, st.Message, st.ExitCode = ReasonStartError, fmt.Sprintf("starting %s: %v", argv[0], err), 127
+		fmt.Fprintln(stderr, "windlass:", st.Message)
+		return st
+	}
+	// Signals to the shim go to the step's whole process group.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	timedOut := false
+	for {
+		select {
+		case sig := <-sigs:
+			_ = syscall.Kill(-cmd.Process.Pid, sig.(syscall.Signal))
+			continue
+		case <-ctx.Done():
+			timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			select {
+			case err = <-done:
+			case <-time.After(5 * time.Second):
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				err = <-done
+			}
+		case err = <-done:
+		}
+		break
+	}
+	st.ExitCode = cmd.ProcessState.ExitCode()
+	if st.ExitCode < 0 { // killed by a signal: report it as a shell would, 128+N
+		st.ExitCode = 128 + int(signalOf(cmd.ProcessState))
+	}
+	switch {
+	case timedOut:
+		st.Reason, st.Message = ReasonTimeoutExceeded, fmt.Sprintf("step %s exceeded its timeout of %s", o.Step, o.Timeout)
+		if st.ExitCode == 0 {
+			st.ExitCode = 1
+		}
+		fmt.Fprintln(stderr, "windlass:", st.Message)
+	case err == nil:
+		st.Reason = ReasonCompleted
+	default:
+		st.Reason = ReasonError
+	}
+	return st
+}
+
+func signalOf(ps *os.ProcessState) syscall.Signal {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal()
+	}
+	return 0
+}
+
+// argv is the command to exec: the script file with Command as its arguments, or Command.
+func (o Options) argv() ([]string, error) {
+	if o.Script == "" {
+		if len(o.Command) == 0 {
+			return nil, errors.New("the step has neither a command nor a script")
+		}
+		return o.Command, nil
+	}
+	script := o.Script
+	if !strings.HasPrefix(script, "#!") {
+		script = "#!/bin/sh\nset -e\n" + script
+	}
+	name := o.Step
+	if name == "" {
+		name = "step"
+	}
+	path := filepath.Join(o.ScriptDir, name)
+	if err := os.MkdirAll(o.ScriptDir, 0o777); err != nil {
+		return nil, fmt.Errorf("creating the script directory: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		return nil, fmt.Errorf("writing the script: %w", err)
+	}
+	return append([]string{path}, o.Command...), nil
+}
+
+// collectResults reads the declared result files. Results that fit the
+// termination budget go there; larger ones are framed into the log. Over
+// MaxResultBytes in total is an error: results are never truncated.
+func collectResults(o Options, st *State, stdout io.Writer) error {
+	res := map[string]string{}
+	total := 0
+	names := append([]string(nil), o.Results...)
+	sort.Strings(names)
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(o.ResultsDir, n))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // an unwritten result is simply absent
+		}
+		if err != nil {
+			return fmt.Errorf("reading result %s: %w", n, err)
+		}
+		total += len(data)
+		if o.MaxResultBytes > 0 && total > o.MaxResultBytes {
+			return fmt.Errorf("results exceed %d bytes (result %q brings them to %d or more); write large data to a workspace instead", o.MaxResultBytes, n, total)
+		}
+		res[n] = string(data)
+	}
+	if len(res) == 0 {
+		return nil
+	}
+	st.Results = res
+	if b, _ := json.Marshal(st); o.TerminationBudget <= 0 || len(b) <= o.TerminationBudget {
+		return nil
+	}
+	st.Results = nil
+	frame, err := encodeResultsFrame(res)
+	if err != nil {
+		return err
+	}
+	// The frame is the container's last log line; the controller reads the tail.
+	if _, err := fmt.Fprintf(stdout, "\n%s\n", frame); err != nil {
+		return fmt.Errorf("writing the results frame: %w", err)
+	}
+	st.ResultsInLog = true
+	return nil
+}
+
+// finish records the state and hands over to the next step.
+func finish(o Options, st State, success bool) error {
+	if o.TerminationPath != "" {
+		b, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.TerminationPath, b, 0o644); err != nil {
+			return fmt.Errorf("writing the termination message: %w", err)
+		}
+	}
+	if o.PostFile == "" {
+		return nil
+	}
+	path := o.PostFile
+	if !success {
+		path += ".err"
+	}
+	return writeFileAtomic(path, []byte(st.Reason), 0o666)
+}
