@@ -53,12 +53,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	fs.IntVar(&o.MaxResultBytes, "max-result-bytes", 64<<10, "results larger than this in total fail the step")
 	fs.Var(&dirs, "mkdir", "directory to create before running; repeatable")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	copyTo := fs.String("copy-to", "", "copy this binary to PATH and exit (the init-container fallback)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
 	if *showVersion {
 		fmt.Fprintln(stdout, "windlass entrypoint", version.Version)
 		return 0, nil
+	}
+	if *copyTo != "" {
+		return copySelf(*copyTo)
 	}
 	o.Command, o.Dirs, o.Results = fs.Args(), dirs, results
 	o.Script = os.Getenv(ScriptEnv)
@@ -69,4 +73,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		return 2, errors.New("nothing to run: give a command after -- or a script in $" + ScriptEnv)
 	}
 	return entrypoint.Run(ctx, o, stdout, stderr)
+}
+
+// copySelf copies the running binary to dst, for runtimes without image volumes.
+func copySelf(dst string) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 1, err
+	}
+	data, err := os.ReadFile(self)
+	if err != nil {
+		return 1, err
+	}
+	if err := os.WriteFile(dst+".tmp", data, 0o755); err != nil {
+		return 1, err
+	}
+	if err := os.Rename(dst+".tmp", dst); err != nil {
+		return 1, err
+	}
+	return 0, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +23,17 @@ func TestRunFlagsAndScriptEnv(t *testing.T) {
 	}
 	if code, err := run(context.Background(), []string{"--timeout", "soon"}, &out, &out); code != 2 || err == nil {
 		t.Fatalf("bad flag: %d %v", code, err)
+	}
+
+	copied := filepath.Join(dir, "copy", "entrypoint")
+	if err := os.MkdirAll(filepath.Dir(copied), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, err := run(context.Background(), []string{"--copy-to", copied}, &out, &out); code != 0 || err != nil {
+		t.Fatalf("--copy-to: %d %v", code, err)
+	}
+	if fi, err := os.Stat(copied); err != nil || fi.Mode().Perm()&0o111 == 0 || fi.Size() == 0 {
+		t.Fatalf("copied binary: %v %v", fi, err)
 	}
 
 	// The script is taken from the environment and not passed on to the step.

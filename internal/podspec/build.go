@@ -1,0 +1,387 @@
+package podspec
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/resolve"
+)
+
+// Config is the controller's part of every pod.
+type Config struct {
+	// EntrypointImage holds /entrypoint; it is mounted into every step as an image volume.
+	EntrypointImage string
+	// InitContainerFallback copies the entrypoint with one init container instead,
+	// for runtimes that cannot mount image volumes (containerd < 2.1).
+	InitContainerFallback bool
+	// MaxResultBytes bounds a run's results in total (default 64 KiB).
+	MaxResultBytes int
+}
+
+// ImageConfig is what the registry says an image runs when a step gives no command.
+type ImageConfig struct {
+	Entrypoint []string
+	Cmd        []string
+}
+
+// Input is everything one pod is built from.
+type Input struct {
+	// Run is the TaskRun: its name, namespace, UID, labels, service account,
+	// pod template and workspace bindings.
+	Run *windlassv1.TaskRun
+	// Spec is the Task, resolved and with every reference substituted.
+	Spec *windlassv1.TaskSpec
+	// TaskName labels the pod; empty for an embedded spec.
+	TaskName string
+	// Images maps the image of each step without a command (and without a
+	// script) to its configuration, looked up by the controller.
+	Images map[string]ImageConfig
+}
+
+// terminationMessagesTotal is what the kubelet shares among a pod's containers.
+const terminationMessagesTotal = 12 * 1024
+
+// ErrReservedName is returned for a Task volume that uses the builder's prefix.
+var ErrReservedName = errors.New("names starting with windlass- are reserved")
+
+// Build returns the pod for a run. Errors name the field at fault.
+func Build(in Input, cfg Config) (*corev1.Pod, error) {
+	run, spec := in.Run, in.Spec
+	if cfg.EntrypointImage == "" {
+		return nil, errors.New("no entrypoint image configured")
+	}
+	for i, v := range spec.Volumes {
+		if strings.HasPrefix(v.Name, "windlass-") {
+			return nil, fmt.Errorf("spec.volumes[%d].name %q: %w", i, v.Name, ErrReservedName)
+		}
+	}
+	volumes, wsMounts, err := workspaceVolumes(run, spec)
+	if err != nil {
+		return nil, err
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        PodName(run.Name),
+			Namespace:   run.Namespace,
+			Labels:      podLabels(run, in.TaskName),
+			Annotations: copyMap(run.Annotations),
+			OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: windlassv1.GroupVersion.String(), Kind: "TaskRun", Name: run.Name, UID: run.UID,
+				Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
+			}},
+		},
+		Spec: corev1.PodSpec{
+			RestartPolicy:      corev1.RestartPolicyNever,
+			ServiceAccountName: run.Spec.ServiceAccountName,
+		},
+	}
+	binVolume := corev1.Volume{Name: VolumeBin, VolumeSource: corev1.VolumeSource{
+		Image: &corev1.ImageVolumeSource{Reference: cfg.EntrypointImage, PullPolicy: corev1.PullIfNotPresent},
+	}}
+	if cfg.InitContainerFallback {
+		binVolume.VolumeSource = corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
+		pod.Spec.InitContainers = append(pod.Spec.InitContainers, corev1.Container{
+			Name: "windlass-init", Image: cfg.EntrypointImage,
+			Command:      []string{"/entrypoint", "--copy-to", Entrypoint},
+			VolumeMounts: []corev1.VolumeMount{{Name: VolumeBin, MountPath: BinDir}},
+		})
+	}
+	pod.Spec.Volumes = append(pod.Spec.Volumes, binVolume,
+		corev1.Volume{Name: VolumeRun, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		corev1.Volume{Name: VolumeResults, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+	)
+	pod.Spec.Volumes = append(pod.Spec.Volumes, volumes...)
+	pod.Spec.Volumes = append(pod.Spec.Volumes, spec.Volumes...)
+
+	internal := []corev1.VolumeMount{
+		{Name: VolumeBin, MountPath: BinDir, ReadOnly: true},
+		{Name: VolumeRun, MountPath: RunDir},
+		{Name: VolumeResults, MountPath: ResultsDir},
+	}
+	var podEnv []corev1.EnvVar
+	if pt := run.Spec.PodTemplate; pt != nil {
+		podEnv = pt.Env
+	}
+
+	for _, sc := range spec.Sidecars {
+		c := corev1.Container{
+			Name: SidecarContainer(sc.Name), Image: sc.Image, Args: sc.Args,
+			Env:        mergeEnv(podEnv, sc.Env),
+			EnvFrom:    sc.EnvFrom,
+			WorkingDir: sc.WorkingDir, Resources: sc.ComputeResources, SecurityContext: sc.SecurityContext,
+			Ports: sc.Ports, ReadinessProbe: sc.ReadinessProbe, StartupProbe: sc.StartupProbe,
+			ImagePullPolicy: sc.ImagePullPolicy,
+			// A native sidecar: the kubelet starts it before the steps and stops it after them.
+			RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways),
+			VolumeMounts:  concatMounts(internal[:1], wsMounts, sc.VolumeMounts),
+		}
+		if c.StartupProbe == nil && c.ReadinessProbe != nil {
+			// Steps start once the sidecar is ready, not merely running.
+			c.StartupProbe = c.ReadinessProbe.DeepCopy()
+		}
+		if sc.Script != "" {
+			c.Command = []string{Entrypoint, "--step", "sidecar-" + sc.Name, "--termination-path", "", "--script-dir", "/tmp/windlass-scripts", "--"}
+			c.Env = append(c.Env, corev1.EnvVar{Name: "WINDLASS_SCRIPT", Value: sc.Script})
+		} else {
+			c.Command = sc.Command
+		}
+		pod.Spec.InitContainers = append(pod.Spec.InitContainers, c)
+	}
+
+	budget := terminationMessagesTotal / (len(spec.Steps) + len(pod.Spec.InitContainers))
+	budget = min(budget, 4096)
+	maxResults := cfg.MaxResultBytes
+	if maxResults <= 0 {
+		maxResults = 64 << 10
+	}
+	for i, st := range spec.Steps {
+		c, err := stepContainer(i, st, spec, in, podEnv, budget, maxResults)
+		if err != nil {
+			return nil, err
+		}
+		c.VolumeMounts = concatMounts(internal, wsMounts, c.VolumeMounts)
+		pod.Spec.Containers = append(pod.Spec.Containers, c)
+	}
+	applyPodTemplate(&pod.Spec, run.Spec.PodTemplate)
+	return pod, nil
+}
+
+// stepContainer merges the stepTemplate into a step and wraps its command in the entrypoint.
+func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Input, podEnv []corev1.EnvVar, budget, maxResults int) (corev1.Container, error) {
+	tpl := spec.StepTemplate
+	if tpl == nil {
+		tpl = &windlassv1.StepTemplate{}
+	}
+	c := corev1.Container{
+		Name:            StepContainer(i, st.Name),
+		Image:           firstNonEmpty(st.Image, tpl.Image),
+		WorkingDir:      firstNonEmpty(st.WorkingDir, tpl.WorkingDir),
+		ImagePullPolicy: corev1.PullPolicy(firstNonEmpty(string(st.ImagePullPolicy), string(tpl.ImagePullPolicy))),
+		Resources:       st.ComputeResources,
+		SecurityContext: st.SecurityContext,
+		EnvFrom:         append(append([]corev1.EnvFromSource{}, tpl.EnvFrom...), st.EnvFrom...),
+		Env:             mergeEnv(mergeEnv(podEnv, tpl.Env), st.Env),
+		VolumeMounts:    append(append([]corev1.VolumeMount{}, tpl.VolumeMounts...), st.VolumeMounts...),
+		// Read by the controller: the step's state, written by the entrypoint.
+		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
+	}
+	if len(c.Resources.Limits) == 0 && len(c.Resources.Requests) == 0 {
+		c.Resources = tpl.ComputeResources
+	}
+	if c.SecurityContext == nil {
+		c.SecurityContext = tpl.SecurityContext
+	}
+	if len(c.EnvFrom) == 0 {
+		c.EnvFrom = nil
+	}
+	if len(c.VolumeMounts) == 0 {
+		c.VolumeMounts = nil
+	}
+	field := fmt.Sprintf("spec.steps[%d]", i)
+	if c.Image == "" {
+		return c, fmt.Errorf("%s: no image (and no stepTemplate.image)", field)
+	}
+
+	// The step's own command line, run by the entrypoint after "--".
+	var argv []string
+	switch {
+	case st.Script != "":
+		argv = firstNonNil(st.Args, tpl.Args)
+		c.Env = append(c.Env, corev1.EnvVar{Name: "WINDLASS_SCRIPT", Value: st.Script})
+	case len(st.Command) > 0:
+		argv = append(append([]string{}, st.Command...), firstNonNil(st.Args, tpl.Args)...)
+	case len(tpl.Command) > 0:
+		argv = append(append([]string{}, tpl.Command...), firstNonNil(st.Args, tpl.Args)...)
+	default:
+		ic, ok := in.Images[c.Image]
+		if !ok {
+			return c, fmt.Errorf("%s: image %s has no known entrypoint (the controller looks it up in the registry)", field, c.Image)
+		}
+		args := firstNonNil(st.Args, tpl.Args)
+		if args == nil {
+			args = ic.Cmd
+		}
+		argv = append(append([]string{}, ic.Entrypoint...), args...)
+		if len(argv) == 0 {
+			return c, fmt.Errorf("%s: image %s defines no entrypoint or cmd; give the step a command or a script", field, c.Image)
+		}
+	}
+
+	flags := []string{
+		"--step", c.Name,
+		"--post-file", path.Join(RunDir, fmt.Sprint(i)),
+		"--script-dir", ScriptDir,
+		"--results-dir", ResultsDir,
+		"--termination-budget", fmt.Sprint(budget),
+	}
+	if i > 0 {
+		flags = append(flags, "--wait-file", path.Join(RunDir, fmt.Sprint(i-1)))
+	}
+	if st.OnError == windlassv1.OnErrorContinue {
+		flags = append(flags, "--on-error-continue")
+	}
+	if st.Timeout != nil && st.Timeout.Duration > 0 {
+		flags = append(flags, "--timeout", st.Timeout.Duration.Round(time.Millisecond).String())
+	}
+	if i == len(spec.Steps)-1 {
+		for _, r := range spec.Results {
+			flags = append(flags, "--result", r.Name)
+		}
+		if len(spec.Results) > 0 {
+			flags = append(flags, "--max-result-bytes", fmt.Sprint(maxResults))
+		}
+	}
+	c.Command = []string{Entrypoint}
+	c.Args = append(append(flags, "--"), argv...)
+	return c, nil
+}
+
+// workspaceVolumes returns a volume per bound workspace and the mounts every
+// step and sidecar gets. Unbound optional workspaces are simply absent.
+func workspaceVolumes(run *windlassv1.TaskRun, spec *windlassv1.TaskSpec) ([]corev1.Volume, []corev1.VolumeMount, error) {
+	bindings := map[string]windlassv1.WorkspaceBinding{}
+	for _, b := range run.Spec.Workspaces {
+		bindings[b.Name] = b
+	}
+	var vols []corev1.Volume
+	var mounts []corev1.VolumeMount
+	for _, w := range spec.Workspaces {
+		b, ok := bindings[w.Name]
+		if !ok {
+			if w.Optional {
+				continue
+			}
+			return nil, nil, fmt.Errorf("workspace %q is required by the Task but not bound by the run", w.Name)
+		}
+		name := WorkspaceVolume(w.Name)
+		var src corev1.VolumeSource
+		switch {
+		case b.EmptyDir != nil:
+			src.EmptyDir = b.EmptyDir
+		case b.PersistentVolumeClaim != nil:
+			src.PersistentVolumeClaim = b.PersistentVolumeClaim
+		case b.VolumeClaimTemplate != nil:
+			src.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: ClaimName(run.Name, w.Name)}
+		case b.ConfigMap != nil:
+			src.ConfigMap = b.ConfigMap
+		case b.Secret != nil:
+			src.Secret = b.Secret
+		default:
+			return nil, nil, fmt.Errorf("workspace %q: the binding has no volume source", w.Name)
+		}
+		vols = append(vols, corev1.Volume{Name: name, VolumeSource: src})
+		mounts = append(mounts, corev1.VolumeMount{
+			Name: name, MountPath: resolve.WorkspacePath(w), SubPath: b.SubPath,
+			ReadOnly: w.ReadOnly || b.ConfigMap != nil || b.Secret != nil,
+		})
+	}
+	for _, b := range run.Spec.Workspaces {
+		if !declared(spec.Workspaces, b.Name) {
+			return nil, nil, fmt.Errorf("workspace %q is bound by the run but not declared by the Task", b.Name)
+		}
+	}
+	return vols, mounts, nil
+}
+
+// WorkspaceVolume is the pod volume backing a workspace.
+func WorkspaceVolume(name string) string { return "ws-" + strings.ToLower(strings.ReplaceAll(name, "_", "-")) }
+
+func declared(ws []windlassv1.WorkspaceDeclaration, name string) bool {
+	for _, w := range ws {
+		if w.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func applyPodTemplate(ps *corev1.PodSpec, pt *windlassv1.PodTemplate) {
+	if pt == nil {
+		return
+	}
+	ps.NodeSelector = pt.NodeSelector
+	ps.Tolerations = pt.Tolerations
+	ps.Affinity = pt.Affinity
+	ps.SecurityContext = pt.SecurityContext
+	ps.ImagePullSecrets = pt.ImagePullSecrets
+	ps.RuntimeClassName = pt.RuntimeClassName
+	if pt.PriorityClassName != nil {
+		ps.PriorityClassName = *pt.PriorityClassName
+	}
+	ps.HostAliases = pt.HostAliases
+}
+
+func podLabels(run *windlassv1.TaskRun, task string) map[string]string {
+	l := copyMap(run.Labels)
+	if l == nil {
+		l = map[string]string{}
+	}
+	l[LabelManagedBy] = ManagedBy
+	l[LabelTaskRun] = LabelValue(run.Name)
+	if task != "" {
+		l[LabelTask] = LabelValue(task)
+	}
+	return l
+}
+
+// mergeEnv returns base with over applied: a variable of over replaces the
+// one of the same name in base, in place; new ones are appended.
+func mergeEnv(base, over []corev1.EnvVar) []corev1.EnvVar {
+	if len(base) == 0 && len(over) == 0 {
+		return nil
+	}
+	out := append([]corev1.EnvVar{}, base...)
+	for _, e := range over {
+		replaced := false
+		for i := range out {
+			if out[i].Name == e.Name {
+				out[i], replaced = e, true
+			}
+		}
+		if !replaced {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func concatMounts(lists ...[]corev1.VolumeMount) []corev1.VolumeMount {
+	var out []corev1.VolumeMount
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func firstNonNil(a, b []string) []string {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,70 @@
+// Package podspec builds the pod of a TaskRun. It is pure: everything it needs
+// (the resolved and substituted Task, image entrypoints looked up in the
+// registry, the configuration) is given to it, and the same input always gives
+// the same pod, so golden files pin it down.
+package podspec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// Paths inside every step container.
+const (
+	BinDir     = "/windlass/bin"
+	Entrypoint = BinDir + "/entrypoint"
+	RunDir     = "/windlass/run"
+	ScriptDir  = RunDir + "/scripts"
+	ResultsDir = "/windlass/results"
+)
+
+// Volume names the builder owns; a Task may not use the windlass- prefix.
+const (
+	VolumeBin     = "windlass-bin"
+	VolumeRun     = "windlass-run"
+	VolumeResults = "windlass-results"
+)
+
+// Labels and annotations on the pods the controller creates.
+const (
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedBy      = "windlass"
+	LabelTaskRun   = "windlass.dev/taskRun"
+	LabelTask      = "windlass.dev/task"
+)
+
+// PodName is the deterministic name of a run's pod: a controller restarted at
+// any moment finds the pod it made instead of making a second one.
+func PodName(taskRun string) string { return fitName(taskRun, "-pod", 253) }
+
+// ClaimName is the deterministic name of the PVC made from a workspace's
+// volumeClaimTemplate.
+func ClaimName(taskRun, workspace string) string { return fitName(taskRun+"-"+workspace, "", 253) }
+
+// StepContainer is the container name of step i.
+func StepContainer(i int, name string) string {
+	if name == "" {
+		name = fmt.Sprintf("unnamed-%d", i)
+	}
+	return "step-" + name
+}
+
+// SidecarContainer is the container name of a sidecar.
+func SidecarContainer(name string) string { return "sidecar-" + name }
+
+// LabelValue fits a name into a label value (63 characters), keeping it
+// unique with a hash suffix when it must be cut.
+func LabelValue(s string) string { return fitName(s, "", 63) }
+
+// fitName returns base+suffix, or, when longer than max, a cut base with a
+// short hash of the whole name so distinct long names stay distinct.
+func fitName(base, suffix string, max int) string {
+	if len(base)+len(suffix) <= max {
+		return base + suffix
+	}
+	sum := sha256.Sum256([]byte(base + suffix))
+	h := hex.EncodeToString(sum[:])[:8]
+	return strings.TrimRight(base[:max-len(suffix)-len(h)-1], ".-") + "-" + h + suffix
+}
