@@ -292,7 +292,9 @@ func workspaceVolumes(run *windlassv1.TaskRun, spec *windlassv1.TaskSpec) ([]cor
 }
 
 // WorkspaceVolume is the pod volume backing a workspace.
-func WorkspaceVolume(name string) string { return "ws-" + strings.ToLower(strings.ReplaceAll(name, "_", "-")) }
+func WorkspaceVolume(name string) string {
+	return "ws-" + strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+}
 
 func declared(ws []windlassv1.WorkspaceDeclaration, name string) bool {
 	for _, w := range ws {
