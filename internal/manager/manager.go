@@ -4,6 +4,7 @@
 package manager
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -16,8 +17,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
 	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/controllers/taskrun"
+	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
 // LeaderElectionID names the Lease the replicas compete for.
@@ -39,6 +50,21 @@ type Options struct {
 	Burst int
 	// GracefulShutdown bounds how long runnables get to stop.
 	GracefulShutdown time.Duration
+
+	// EntrypointImage is mounted into every step pod (an image volume).
+	EntrypointImage string
+	// ImageVolumeFallback copies the entrypoint with an init container instead.
+	ImageVolumeFallback bool
+	// DefaultTimeout of TaskRuns without spec.timeout (0: none).
+	DefaultTimeout time.Duration
+	// TaskNotFoundTimeout is how long a TaskRun waits for its Task.
+	TaskNotFoundTimeout time.Duration
+	// TaskRunWorkers reconcile TaskRuns in parallel.
+	TaskRunWorkers int
+	// MaxResultBytes bounds a TaskRun's results.
+	MaxResultBytes int
+	// InsecureRegistry allows plain-HTTP registries for entrypoint lookups.
+	InsecureRegistry bool
 }
 
 // Defaults returns the options a production install runs with.
@@ -49,6 +75,11 @@ func Defaults() Options {
 		QPS:              200,
 		Burst:            400,
 		GracefulShutdown: 30 * time.Second,
+
+		DefaultTimeout:      time.Hour,
+		TaskNotFoundTimeout: time.Minute,
+		TaskRunWorkers:      16,
+		MaxResultBytes:      64 << 10,
 	}
 }
 
@@ -61,6 +92,13 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.QPS, "kube-api-qps", o.QPS, "queries per second to the Kubernetes API")
 	fs.IntVar(&o.Burst, "kube-api-burst", o.Burst, "burst of queries to the Kubernetes API")
 	fs.DurationVar(&o.GracefulShutdown, "graceful-shutdown-timeout", o.GracefulShutdown, "how long to wait for controllers to stop")
+	fs.StringVar(&o.EntrypointImage, "entrypoint-image", o.EntrypointImage, "image holding /entrypoint, mounted into every step (required)")
+	fs.BoolVar(&o.ImageVolumeFallback, "image-volume-fallback", o.ImageVolumeFallback, "copy the entrypoint with an init container, for runtimes without image volumes")
+	fs.DurationVar(&o.DefaultTimeout, "default-timeout", o.DefaultTimeout, "timeout of TaskRuns that set none (0: none)")
+	fs.DurationVar(&o.TaskNotFoundTimeout, "task-not-found-timeout", o.TaskNotFoundTimeout, "how long a TaskRun waits for its Task to exist")
+	fs.IntVar(&o.TaskRunWorkers, "taskrun-workers", o.TaskRunWorkers, "TaskRuns reconciled in parallel")
+	fs.IntVar(&o.MaxResultBytes, "max-result-bytes", o.MaxResultBytes, "results larger than this fail a TaskRun with ResultsTooLarge")
+	fs.BoolVar(&o.InsecureRegistry, "insecure-registry", o.InsecureRegistry, "allow plain-HTTP registries when looking up image entrypoints")
 }
 
 // Validate reports the first option that cannot work, naming its flag.
@@ -74,6 +112,14 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--health-probe-bind-address must not be empty")
 	case o.GracefulShutdown < 0:
 		return fmt.Errorf("--graceful-shutdown-timeout must not be negative, got %s", o.GracefulShutdown)
+	case o.EntrypointImage == "":
+		return fmt.Errorf("--entrypoint-image is required")
+	case o.DefaultTimeout < 0:
+		return fmt.Errorf("--default-timeout must not be negative, got %s", o.DefaultTimeout)
+	case o.TaskRunWorkers < 1:
+		return fmt.Errorf("--taskrun-workers must be at least 1, got %d", o.TaskRunWorkers)
+	case o.MaxResultBytes < 4096:
+		return fmt.Errorf("--max-result-bytes must be at least 4096, got %d", o.MaxResultBytes)
 	}
 	return nil
 }
@@ -110,6 +156,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElectionNamespace:       o.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &o.GracefulShutdown,
+		// Only the pods Windlass made are cached, not every pod of the cluster.
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			&corev1.Pod{}: {Label: labels.SelectorFromSet(labels.Set{podspec.LabelManagedBy: podspec.ManagedBy})},
+		}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
@@ -126,5 +176,38 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if err := setupControllers(mgr, cfg, o); err != nil {
+		return nil, err
+	}
 	return mgr, nil
+}
+
+// setupControllers registers every reconciler and its metrics on the manager.
+func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	tr := &taskrun.Reconciler{
+		Client:   mgr.GetClient(),
+		Kube:     kube,
+		Recorder: mgr.GetEventRecorder("windlass-taskrun-controller"),
+		Images:   &taskrun.RegistryLookup{Insecure: o.InsecureRegistry},
+		Opts: taskrun.Options{
+			Pod: podspec.Config{
+				EntrypointImage: o.EntrypointImage, InitContainerFallback: o.ImageVolumeFallback, MaxResultBytes: o.MaxResultBytes,
+			},
+			DefaultTimeout: o.DefaultTimeout, TaskNotFoundTimeout: o.TaskNotFoundTimeout, Workers: o.TaskRunWorkers,
+		},
+	}
+	if err := tr.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the TaskRun controller: %w", err)
+	}
+	if err := metrics.Registry.Register(taskrun.NewRunningCollector(mgr.GetClient())); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			return err
+		}
+	}
+	return nil
 }

@@ -20,10 +20,15 @@ func TestValidate(t *testing.T) {
 		{name: "no probe address", mutate: func(o *Options) { o.ProbeAddr = "" }, wantErr: "--health-probe-bind-address"},
 		{name: "negative shutdown", mutate: func(o *Options) { o.GracefulShutdown = -time.Second }, wantErr: "--graceful-shutdown-timeout"},
 		{name: "metrics disabled", mutate: func(o *Options) { o.MetricsAddr = "0" }},
+		{name: "no entrypoint image", mutate: func(o *Options) { o.EntrypointImage = "" }, wantErr: "--entrypoint-image is required"},
+		{name: "zero workers", mutate: func(o *Options) { o.TaskRunWorkers = 0 }, wantErr: "--taskrun-workers"},
+		{name: "tiny result limit", mutate: func(o *Options) { o.MaxResultBytes = 10 }, wantErr: "--max-result-bytes"},
+		{name: "negative default timeout", mutate: func(o *Options) { o.DefaultTimeout = -time.Second }, wantErr: "--default-timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := Defaults()
+			o.EntrypointImage = "registry/entrypoint"
 			tt.mutate(&o)
 			err := o.Validate()
 			switch {
@@ -41,12 +46,13 @@ func TestBindFlags(t *testing.T) {
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	o.BindFlags(fs)
 	err := fs.Parse([]string{"--leader-elect", "--kube-api-qps=50", "--kube-api-burst=75",
-		"--metrics-bind-address=127.0.0.1:9000", "--leader-election-namespace=x"})
+		"--metrics-bind-address=127.0.0.1:9000", "--leader-election-namespace=x", "--entrypoint-image=r/e@sha256:1", "--default-timeout=0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Defaults()
 	want.LeaderElect, want.QPS, want.Burst, want.MetricsAddr, want.LeaderElectionNamespace = true, 50, 75, "127.0.0.1:9000", "x"
+	want.EntrypointImage, want.DefaultTimeout = "r/e@sha256:1", 0
 	if o != want {
 		t.Fatalf("parsed %+v, want %+v", o, want)
 	}

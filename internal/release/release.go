@@ -3,11 +3,13 @@
 package release
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -54,8 +56,22 @@ func Render(root, entry string, images map[string]string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building %s: %w", filepath.Join(root, entry), err)
 	}
-	return resmap.AsYaml()
+	out, err := resmap.AsYaml()
+	if err != nil {
+		return nil, err
+	}
+	// Images named in flags and arguments (image://NAME) are not kustomize
+	// image fields; replace them here, and refuse to leave one unresolved.
+	for n, ref := range images {
+		out = bytes.ReplaceAll(out, []byte("image://"+n), []byte(ref))
+	}
+	if m := imagePlaceholder.Find(out); m != nil && len(images) > 0 {
+		return nil, fmt.Errorf("no image given for %s", m)
+	}
+	return out, nil
 }
+
+var imagePlaceholder = regexp.MustCompile(`image://[a-z0-9-]+`)
 
 func overlayKustomization(base string, images map[string]string) ([]byte, error) {
 	names := make([]string, 0, len(images))

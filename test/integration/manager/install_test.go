@@ -21,6 +21,8 @@ import (
 	"github.com/windlass-dev/windlass/test/util"
 )
 
+const testEntrypoint = "127.0.0.1:5000/windlass/entrypoint@sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
 const testImage = "127.0.0.1:5000/windlass/controller@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func decodeAll(t *testing.T, data []byte) []*unstructured.Unstructured {
@@ -46,7 +48,7 @@ func decodeAll(t *testing.T, data []byte) []*unstructured.Unstructured {
 func TestReleaseManifestIsAcceptedByTheAPIServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	data, err := release.Render(filepath.Join(util.RepoRoot(), "config"), "default", map[string]string{"controller": testImage})
+	data, err := release.Render(filepath.Join(util.RepoRoot(), "config"), "default", map[string]string{"controller": testImage, "entrypoint": testEntrypoint})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +93,9 @@ func TestReleaseManifestIsAcceptedByTheAPIServer(t *testing.T) {
 	if _, ok := ctr.Resources.Limits["cpu"]; ok {
 		t.Errorf("controller has a CPU limit; the design forbids throttling internal containers")
 	}
-	if !strings.Contains(strings.Join(ctr.Args, " "), "--leader-elect") {
-		t.Errorf("controller args %v lack --leader-elect", ctr.Args)
+	args := strings.Join(ctr.Args, " ")
+	if !strings.Contains(args, "--leader-elect") || !strings.Contains(args, "--entrypoint-image="+testEntrypoint) {
+		t.Errorf("controller args %v lack --leader-elect or the built entrypoint image", ctr.Args)
 	}
 	if pod.SecurityContext == nil || pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot {
 		t.Errorf("controller pod does not require a non-root user")

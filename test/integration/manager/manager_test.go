@@ -80,6 +80,7 @@ func TestManagerServesProbesAndMetricsAndLeads(t *testing.T) {
 	opts := manager.Defaults()
 	opts.MetricsAddr, opts.ProbeAddr = freePort(t), freePort(t)
 	opts.LeaderElect, opts.LeaderElectionNamespace = true, ns.Name
+	opts.EntrypointImage = "registry.example/windlass/entrypoint:test"
 	mgr, err := manager.New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +139,7 @@ func TestManagerServesProbesAndMetricsAndLeads(t *testing.T) {
 // TestManagerRejectsBadOptions proves bad flags fail before anything starts, naming the flag.
 func TestManagerRejectsBadOptions(t *testing.T) {
 	opts := manager.Defaults()
+	opts.EntrypointImage = "registry.example/windlass/entrypoint:test"
 	opts.QPS = 0
 	_, err := manager.New(cfg, opts)
 	if err == nil || !strings.Contains(err.Error(), "--kube-api-qps") {

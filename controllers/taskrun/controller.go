@@ -1,0 +1,418 @@
+// Package taskrun implements the TaskRun controller: it resolves the Task,
+// binds params and substitutes references, creates the run's pod, and turns
+// the pod's container states into the run's status.
+package taskrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/podspec"
+	"github.com/windlass-dev/windlass/internal/resolve"
+)
+
+// Options configure the controller.
+type Options struct {
+	Pod podspec.Config
+	// DefaultTimeout applies to runs without spec.timeout (0: none).
+	DefaultTimeout time.Duration
+	// TaskNotFoundTimeout is how long a run waits for its Task to appear.
+	TaskNotFoundTimeout time.Duration
+	// Workers is the number of TaskRuns reconciled at once.
+	Workers int
+}
+
+// ImageLookup tells what an image runs by default, for steps without a command.
+type ImageLookup interface {
+	Config(ctx context.Context, image, namespace string, pullSecrets []string) (podspec.ImageConfig, error)
+}
+
+// Reconciler drives TaskRuns.
+type Reconciler struct {
+	client.Client
+	Kube     kubernetes.Interface // pod logs, for results framed into the log
+	Recorder events.EventRecorder
+	Clock    clock.Clock
+	Images   ImageLookup
+	Opts     Options
+}
+
+// SetupWithManager registers the controller.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&windlassv1.TaskRun{}).
+		Owns(&corev1.Pod{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Opts.Workers, 1)}).
+		Complete(r)
+}
+
+// +kubebuilder:rbac:groups=windlass.dev,resources=taskruns,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=windlass.dev,resources=taskruns/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=windlass.dev,resources=tasks,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups="",resources=pods/log,verbs=get
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create
+
+// Reconcile moves one TaskRun forward and persists its status once, at the end.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	tr := &windlassv1.TaskRun{}
+	if err := r.Get(ctx, req.NamespacedName, tr); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !tr.DeletionTimestamp.IsZero() || isDone(tr) {
+		return ctrl.Result{}, nil // the pod is owned by the run: garbage collection removes it
+	}
+	before := tr.DeepCopy()
+	defer func() {
+		if retErr == nil {
+			tr.Status.ObservedGeneration = tr.Generation
+		}
+		if err := r.Status().Patch(ctx, tr, client.MergeFrom(before)); err != nil {
+			retErr = kerrors.NewAggregate([]error{retErr, client.IgnoreNotFound(err)})
+			return
+		}
+		r.recordTransition(before, tr)
+	}()
+	return r.reconcile(ctx, tr)
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctrl.Result, error) {
+	now := r.Clock.Now()
+	if tr.Status.StartTime == nil {
+		t := metav1.NewTime(now)
+		tr.Status.StartTime = &t
+		setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, "The run is starting.")
+	}
+	pod, err := r.getPod(ctx, tr)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	// Cancel and timeout stop the pod, whatever state it is in.
+	if tr.Spec.Status == windlassv1.TaskRunSpecStatusCancelled {
+		return ctrl.Result{}, r.stop(ctx, tr, pod, windlassv1.ReasonCancelled, "Cancelled", cancelMessage(tr))
+	}
+	timeout := r.timeout(tr)
+	if timeout > 0 {
+		if left := tr.Status.StartTime.Add(timeout).Sub(now); left <= 0 {
+			return ctrl.Result{}, r.stop(ctx, tr, pod, windlassv1.ReasonTimedOut, "TimeoutExceeded",
+				fmt.Sprintf("The run exceeded its timeout of %s", timeout))
+		}
+	}
+	requeue := ctrl.Result{}
+	if timeout > 0 {
+		requeue.RequeueAfter = tr.Status.StartTime.Add(timeout).Sub(now)
+	}
+
+	spec, taskName, err := r.resolveTask(ctx, tr)
+	if err != nil {
+		var nf *notFoundError
+		if errors.As(err, &nf) {
+			if now.Sub(tr.CreationTimestamp.Time) > r.Opts.TaskNotFoundTimeout {
+				finish(tr, now, false, windlassv1.ReasonTaskNotFound, err.Error())
+				return ctrl.Result{}, nil
+			}
+			setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonTaskNotFound, err.Error()+"; waiting for it to be created")
+			return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+		}
+		return ctrl.Result{}, err
+	}
+
+	if pod == nil {
+		if tr.Status.PodName != "" {
+			markStopped(tr, "PodDeleted", now)
+			finish(tr, now, false, windlassv1.ReasonPodDeleted, fmt.Sprintf("The pod %s was deleted before the run finished.", tr.Status.PodName))
+			return ctrl.Result{}, nil
+		}
+		res, err := r.createPod(ctx, tr, spec, taskName)
+		if err != nil || res.RequeueAfter > 0 {
+			return res, err
+		}
+		return requeue, nil
+	}
+
+	states := stepStates(tr, spec, pod)
+	out := podOutcome(spec, pod, states)
+	if !out.done {
+		if len(pod.Status.ContainerStatuses) > 0 && anyStarted(pod) {
+			setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonRunning, "Steps are running.")
+		}
+		return requeue, nil
+	}
+	if out.reason != windlassv1.ReasonSucceeded {
+		if out.reason == windlassv1.ReasonImagePullFailed || out.reason == windlassv1.ReasonUnschedulable || out.reason == windlassv1.ReasonCreateContainerErr {
+			markStopped(tr, out.reason, now)
+			if err := r.deletePod(ctx, pod); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
+		finish(tr, now, false, out.reason, out.message)
+		return ctrl.Result{}, nil
+	}
+	raw := out.results
+	if out.resultsInLog {
+		if raw, err = r.readLogResults(ctx, pod, spec); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	results, err := typedResults(spec, raw)
+	if err != nil {
+		finish(tr, now, false, windlassv1.ReasonFailed, err.Error())
+		return ctrl.Result{}, nil
+	}
+	tr.Status.Results = results
+	finish(tr, now, true, windlassv1.ReasonSucceeded, out.message)
+	return ctrl.Result{}, nil
+}
+
+func anyStarted(pod *corev1.Pod) bool {
+	for _, cs := range pod.Status.ContainerStatuses {
+		if cs.State.Running != nil || cs.State.Terminated != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func cancelMessage(tr *windlassv1.TaskRun) string {
+	if tr.Spec.StatusMessage != "" {
+		return "The run was cancelled: " + tr.Spec.StatusMessage
+	}
+	return "The run was cancelled."
+}
+
+func (r *Reconciler) timeout(tr *windlassv1.TaskRun) time.Duration {
+	if tr.Spec.Timeout != nil {
+		return tr.Spec.Timeout.Duration
+	}
+	return r.Opts.DefaultTimeout
+}
+
+// stop records the steps' states, deletes the pod and finishes the run.
+func (r *Reconciler) stop(ctx context.Context, tr *windlassv1.TaskRun, pod *corev1.Pod, reason, stepReason, message string) error {
+	now := r.Clock.Now()
+	if spec := tr.Status.TaskSpec; spec != nil && pod != nil {
+		stepStates(tr, spec, pod)
+	}
+	if step := runningStep(tr); step != "" {
+		message += fmt.Sprintf(" (while %s was running)", step)
+	}
+	markStopped(tr, stepReason, now)
+	if pod != nil {
+		if err := r.deletePod(ctx, pod); err != nil {
+			return err
+		}
+	}
+	finish(tr, now, false, reason, message+".")
+	return nil
+}
+
+func (r *Reconciler) getPod(ctx context.Context, tr *windlassv1.TaskRun) (*corev1.Pod, error) {
+	pod := &corev1.Pod{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: tr.Namespace, Name: podspec.PodName(tr.Name)}, pod)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("getting pod: %w", err)
+	}
+	if !metav1.IsControlledBy(pod, tr) {
+		return nil, fmt.Errorf("pod %s exists but does not belong to this TaskRun", pod.Name)
+	}
+	return pod, nil
+}
+
+func (r *Reconciler) deletePod(ctx context.Context, pod *corev1.Pod) error {
+	err := r.Delete(ctx, pod, client.GracePeriodSeconds(0), client.PropagationPolicy(metav1.DeletePropagationBackground))
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting pod %s: %w", pod.Name, err)
+	}
+	return nil
+}
+
+type notFoundError struct{ name string }
+
+func (e *notFoundError) Error() string { return fmt.Sprintf("Task %q not found", e.name) }
+
+// resolveTask returns the spec the run executes: the one recorded in its
+// status if any (a later edit of the Task does not change a started run),
+// else the referenced or embedded one, which it records.
+func (r *Reconciler) resolveTask(ctx context.Context, tr *windlassv1.TaskRun) (*windlassv1.TaskSpec, string, error) {
+	taskName := ""
+	if tr.Spec.TaskRef != nil {
+		taskName = tr.Spec.TaskRef.Name
+	}
+	if tr.Status.TaskSpec != nil {
+		return tr.Status.TaskSpec, taskName, nil
+	}
+	var spec *windlassv1.TaskSpec
+	if tr.Spec.TaskSpec != nil {
+		spec = tr.Spec.TaskSpec.DeepCopy()
+	} else {
+		task := &windlassv1.Task{}
+		if err := r.Get(ctx, client.ObjectKey{Namespace: tr.Namespace, Name: taskName}, task); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, "", &notFoundError{name: taskName}
+			}
+			return nil, "", fmt.Errorf("getting Task %s: %w", taskName, err)
+		}
+		spec = task.Spec.DeepCopy()
+	}
+	tr.Status.TaskSpec = spec
+	return spec, taskName, nil
+}
+
+// createPod binds params, substitutes, builds and creates the pod (and the
+// claims of volumeClaimTemplate workspaces). User errors finish the run.
+func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string) (ctrl.Result, error) {
+	now := r.Clock.Now()
+	invalid := func(err error) (ctrl.Result, error) {
+		finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
+		return ctrl.Result{}, nil
+	}
+	params, err := resolve.Params(spec.Params, tr.Spec.Params)
+	if err != nil {
+		return invalid(err)
+	}
+	bound := map[string]resolve.Workspace{}
+	for _, b := range tr.Spec.Workspaces {
+		w := resolve.Workspace{Volume: podspec.WorkspaceVolume(b.Name)}
+		switch {
+		case b.PersistentVolumeClaim != nil:
+			w.Claim = b.PersistentVolumeClaim.ClaimName
+		case b.VolumeClaimTemplate != nil:
+			w.Claim = podspec.ClaimName(tr.Name, b.Name)
+		}
+		bound[b.Name] = w
+	}
+	name := taskName
+	if name == "" {
+		name = tr.Name
+	}
+	vals := resolve.Values(spec, params, resolve.Context{
+		TaskRunName: tr.Name, TaskRunNamespace: tr.Namespace, TaskRunUID: string(tr.UID), TaskName: name,
+	}, bound)
+	final, err := resolve.Task(spec, vals)
+	if err != nil {
+		return invalid(err)
+	}
+	images, err := r.lookupImages(ctx, tr, final)
+	if err != nil {
+		return invalid(err)
+	}
+	pod, err := podspec.Build(podspec.Input{Run: tr, Spec: final, TaskName: taskName, Images: images}, r.Opts.Pod)
+	if err != nil {
+		return invalid(err)
+	}
+	if err := r.createClaims(ctx, tr); err != nil {
+		return ctrl.Result{}, err
+	}
+	start := r.Clock.Now()
+	err = r.Create(ctx, pod)
+	switch {
+	case apierrors.IsAlreadyExists(err):
+		// Made by an earlier attempt whose status write was lost: adopt it.
+	case apierrors.IsInvalid(err) || apierrors.IsForbidden(err) && !apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause):
+		finish(tr, now, false, windlassv1.ReasonPodCreationFailed, fmt.Sprintf("The pod could not be created: %v", err))
+		return ctrl.Result{}, nil
+	case err != nil:
+		return ctrl.Result{}, fmt.Errorf("creating pod: %w", err)
+	default:
+		podCreationSeconds.Observe(r.Clock.Since(start).Seconds())
+	}
+	tr.Status.PodName = pod.Name
+	setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, "The pod is starting.")
+	return ctrl.Result{}, nil
+}
+
+// createClaims makes the PVCs of volumeClaimTemplate workspaces, owned by the run.
+func (r *Reconciler) createClaims(ctx context.Context, tr *windlassv1.TaskRun) error {
+	for _, b := range tr.Spec.Workspaces {
+		if b.VolumeClaimTemplate == nil {
+			continue
+		}
+		pvc := b.VolumeClaimTemplate.DeepCopy()
+		pvc.ObjectMeta = metav1.ObjectMeta{
+			Name: podspec.ClaimName(tr.Name, b.Name), Namespace: tr.Namespace,
+			Labels: b.VolumeClaimTemplate.Labels, Annotations: b.VolumeClaimTemplate.Annotations,
+		}
+		if err := ctrl.SetControllerReference(tr, pvc, r.Scheme()); err != nil {
+			return err
+		}
+		if err := r.Create(ctx, pvc); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating claim for workspace %s: %w", b.Name, err)
+		}
+	}
+	return nil
+}
+
+// lookupImages asks the registry what each command-less step's image runs.
+func (r *Reconciler) lookupImages(ctx context.Context, tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec) (map[string]podspec.ImageConfig, error) {
+	out := map[string]podspec.ImageConfig{}
+	var secrets []string
+	if pt := tr.Spec.PodTemplate; pt != nil {
+		for _, s := range pt.ImagePullSecrets {
+			secrets = append(secrets, s.Name)
+		}
+	}
+	for i, st := range spec.Steps {
+		if st.Script != "" || len(st.Command) > 0 || spec.StepTemplate != nil && len(spec.StepTemplate.Command) > 0 {
+			continue
+		}
+		img := st.Image
+		if img == "" && spec.StepTemplate != nil {
+			img = spec.StepTemplate.Image
+		}
+		if _, ok := out[img]; ok {
+			continue
+		}
+		if r.Images == nil {
+			return nil, fmt.Errorf("spec.steps[%d]: no command, and no registry lookup is configured", i)
+		}
+		cfg, err := r.Images.Config(ctx, img, tr.Namespace, secrets)
+		if err != nil {
+			return nil, fmt.Errorf("spec.steps[%d]: the step has no command and the entrypoint of image %s cannot be looked up: %w", i, img, err)
+		}
+		out[img] = cfg
+	}
+	return out, nil
+}
+
+// recordTransition emits an Event and updates metrics when the condition moved.
+func (r *Reconciler) recordTransition(before, after *windlassv1.TaskRun) {
+	if r.Recorder == nil {
+		return
+	}
+	b, a := condition(before), condition(after)
+	if a == nil || (b != nil && b.Status == a.Status && b.Reason == a.Reason) {
+		return
+	}
+	switch {
+	case a.Status == metav1.ConditionTrue:
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, a.Reason, "Finish", "%s", a.Message)
+	case a.Status == metav1.ConditionFalse:
+		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, a.Reason, "Finish", "%s", a.Message)
+	case a.Reason == windlassv1.ReasonPending && b == nil:
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "Started", "Start", "The run started.")
+	}
+	if a.Status != metav1.ConditionUnknown && after.Status.StartTime != nil && after.Status.CompletionTime != nil {
+		taskRunDuration.WithLabelValues(string(a.Status), a.Reason).Observe(after.Status.CompletionTime.Sub(after.Status.StartTime.Time).Seconds())
+	}
+}

@@ -1,0 +1,223 @@
+package taskrun
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/podspec"
+)
+
+// outcome is what the pod says about the run: still going, or done with a reason.
+type outcome struct {
+	done    bool
+	reason  string // a windlassv1.Reason* constant
+	message string
+	// resultsInLog: the last step framed its results into its log; the
+	// controller must read them before it can finish the run.
+	resultsInLog bool
+	results      map[string]string
+}
+
+// isDone reports whether the run has a final Succeeded condition.
+func isDone(tr *windlassv1.TaskRun) bool {
+	c := meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
+	return c != nil && c.Status != metav1.ConditionUnknown
+}
+
+func setCondition(tr *windlassv1.TaskRun, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&tr.Status.Conditions, metav1.Condition{
+		Type: windlassv1.ConditionSucceeded, Status: status, Reason: reason, Message: message,
+		ObservedGeneration: tr.Generation,
+	})
+}
+
+// finish marks the run done.
+func finish(tr *windlassv1.TaskRun, now time.Time, succeeded bool, reason, message string) {
+	status := metav1.ConditionFalse
+	if succeeded {
+		status = metav1.ConditionTrue
+	}
+	setCondition(tr, status, reason, message)
+	t := metav1.NewTime(now)
+	tr.Status.CompletionTime = &t
+}
+
+// stepStates fills status.steps from the pod, in step order, and returns the
+// parsed entrypoint state of each terminated step (nil where none).
+func stepStates(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, pod *corev1.Pod) []*entrypoint.State {
+	byName := map[string]corev1.ContainerStatus{}
+	for _, cs := range pod.Status.ContainerStatuses {
+		byName[cs.Name] = cs
+	}
+	tr.Status.Steps = make([]windlassv1.StepState, len(spec.Steps))
+	parsed := make([]*entrypoint.State, len(spec.Steps))
+	for i, st := range spec.Steps {
+		name := podspec.StepContainer(i, st.Name)
+		s := windlassv1.StepState{Name: st.Name, Container: name}
+		if s.Name == "" {
+			s.Name = strings.TrimPrefix(name, "step-")
+		}
+		cs, ok := byName[name]
+		if ok {
+			s.ImageID = cs.ImageID
+			s.Waiting, s.Running = cs.State.Waiting, cs.State.Running
+			if term := cs.State.Terminated; term != nil {
+				t := term.DeepCopy()
+				if es, err := entrypoint.ParseState(term.Message); err == nil {
+					parsed[i] = &es
+					// The step's own exit code, reason and times, not the shim's.
+					t.ExitCode, t.Reason, t.Message = int32(es.ExitCode), es.Reason, es.Message
+					if es.StartedAt > 0 {
+						t.StartedAt = metav1.NewTime(time.UnixMilli(es.StartedAt))
+					}
+					if es.FinishedAt > 0 {
+						t.FinishedAt = metav1.NewTime(time.UnixMilli(es.FinishedAt))
+					}
+				}
+				s.Terminated = t
+			}
+		}
+		tr.Status.Steps[i] = s
+	}
+	sidecars := map[string]corev1.ContainerStatus{}
+	for _, cs := range pod.Status.InitContainerStatuses {
+		sidecars[cs.Name] = cs
+	}
+	tr.Status.Sidecars = nil
+	for _, sc := range spec.Sidecars {
+		name := podspec.SidecarContainer(sc.Name)
+		cs := sidecars[name]
+		tr.Status.Sidecars = append(tr.Status.Sidecars, windlassv1.SidecarState{
+			Name: sc.Name, Container: name, Ready: cs.Ready,
+			Running: cs.State.Running, Waiting: cs.State.Waiting, Terminated: cs.State.Terminated,
+		})
+	}
+	return parsed
+}
+
+// imagePullReasons are waiting reasons that mean an image will not come.
+var imagePullReasons = map[string]bool{"ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true, "ErrImageNeverPull": true}
+
+// podOutcome decides, from the containers' states (not the pod phase, which
+// lags by the sandbox teardown), whether the run is over and why.
+func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint.State) outcome {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return outcome{done: true, reason: windlassv1.ReasonUnschedulable, message: "the pod cannot be scheduled: " + c.Message}
+		}
+	}
+	all := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
+	for _, cs := range all {
+		if w := cs.State.Waiting; w != nil {
+			if imagePullReasons[w.Reason] {
+				return outcome{done: true, reason: windlassv1.ReasonImagePullFailed,
+					message: fmt.Sprintf("container %s cannot pull image %s: %s: %s", cs.Name, cs.Image, w.Reason, w.Message)}
+			}
+			if w.Reason == "CreateContainerConfigError" || w.Reason == "CreateContainerError" {
+				return outcome{done: true, reason: windlassv1.ReasonCreateContainerErr,
+					message: fmt.Sprintf("container %s cannot be created: %s: %s", cs.Name, w.Reason, w.Message)}
+			}
+		}
+	}
+	if pod.Status.Phase == corev1.PodFailed && len(states) > 0 && states[len(states)-1] == nil {
+		// Evicted or killed before the steps ended.
+		return outcome{done: true, reason: windlassv1.ReasonFailed, message: fmt.Sprintf("the pod failed: %s %s", pod.Status.Reason, pod.Status.Message)}
+	}
+	for _, s := range states {
+		if s == nil {
+			return outcome{} // a step has not finished
+		}
+	}
+	// Every step has ended: the first real failure decides.
+	for i, s := range states {
+		name := podspec.StepContainer(i, spec.Steps[i].Name)
+		switch s.Reason {
+		case entrypoint.ReasonTimeoutExceeded:
+			return outcome{done: true, reason: windlassv1.ReasonStepTimedOut, message: fmt.Sprintf("%s: %s", name, s.Message)}
+		case entrypoint.ReasonResultsTooLarge:
+			return outcome{done: true, reason: windlassv1.ReasonResultsTooLarge, message: s.Message}
+		case entrypoint.ReasonStartError:
+			return outcome{done: true, reason: windlassv1.ReasonFailed, message: fmt.Sprintf("%s could not start: %s", name, s.Message)}
+		case entrypoint.ReasonError:
+			if spec.Steps[i].OnError != windlassv1.OnErrorContinue {
+				return outcome{done: true, reason: windlassv1.ReasonFailed, message: fmt.Sprintf("%s exited with code %d", name, s.ExitCode)}
+			}
+		}
+	}
+	last := states[len(states)-1]
+	return outcome{done: true, reason: windlassv1.ReasonSucceeded, message: "All steps completed.", results: last.Results, resultsInLog: last.ResultsInLog}
+}
+
+// typedResults checks raw result files against the declared types and returns
+// them in declaration order. Array and object results must be JSON.
+func typedResults(spec *windlassv1.TaskSpec, raw map[string]string) ([]windlassv1.TaskRunResult, error) {
+	var out []windlassv1.TaskRunResult
+	for _, r := range spec.Results {
+		v, ok := raw[r.Name]
+		if !ok {
+			continue
+		}
+		res := windlassv1.TaskRunResult{Name: r.Name, Type: r.Type}
+		switch r.Type {
+		case windlassv1.ParamTypeArray:
+			var a []string
+			if err := json.Unmarshal([]byte(v), &a); err != nil {
+				return nil, fmt.Errorf("result %q is declared as an array but is not a JSON array of strings: %w", r.Name, err)
+			}
+			res.Value = *windlassv1.NewArray(a...)
+		case windlassv1.ParamTypeObject:
+			var o map[string]string
+			if err := json.Unmarshal([]byte(v), &o); err != nil {
+				return nil, fmt.Errorf("result %q is declared as an object but is not a JSON object of strings: %w", r.Name, err)
+			}
+			var missing []string
+			for k := range r.Properties {
+				if _, ok := o[k]; !ok {
+					missing = append(missing, k)
+				}
+			}
+			if len(missing) > 0 {
+				sort.Strings(missing)
+				return nil, fmt.Errorf("result %q lacks the declared key(s) %s", r.Name, strings.Join(missing, ", "))
+			}
+			res.Value = *windlassv1.NewObject(o)
+		default:
+			res.Type = windlassv1.ParamTypeString
+			res.Value = *windlassv1.NewString(v)
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// runningStep names the step that was running (or next to run) when a run was
+// stopped, for the timeout and cancel messages.
+func runningStep(tr *windlassv1.TaskRun) string {
+	for _, s := range tr.Status.Steps {
+		if s.Terminated == nil {
+			return s.Container
+		}
+	}
+	return ""
+}
+
+// markStopped records the steps that had not finished as stopped with reason.
+func markStopped(tr *windlassv1.TaskRun, reason string, now time.Time) {
+	for i := range tr.Status.Steps {
+		s := &tr.Status.Steps[i]
+		if s.Terminated != nil {
+			continue
+		}
+		s.Running, s.Waiting = nil, nil
+		s.Terminated = &corev1.ContainerStateTerminated{ExitCode: 1, Reason: reason, FinishedAt: metav1.NewTime(now)}
+	}
+}

@@ -1,0 +1,158 @@
+// Package taskrun proves the TaskRun controller on a real API server. There is
+// no kubelet: tests play it, setting pod status as the entrypoint would leave it.
+package taskrun
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/manager"
+	"github.com/windlass-dev/windlass/internal/podspec"
+	"github.com/windlass-dev/windlass/test/util"
+)
+
+const entrypointImage = "registry.example/windlass/entrypoint@sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
+var k8s client.Client
+
+func TestMain(m *testing.M) {
+	env, cfg, err := util.StartEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	opts := manager.Defaults()
+	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
+	opts.EntrypointImage = entrypointImage
+	opts.TaskNotFoundTimeout = 3 * time.Second
+	mgr, err := manager.New(cfg, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	scheme, _ := manager.NewScheme()
+	if k8s, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cancel()
+	if err := <-done; err != nil {
+		fmt.Fprintln(os.Stderr, "manager:", err)
+	}
+	_ = env.Stop()
+	os.Exit(code)
+}
+
+// namespace makes a namespace for one test.
+func namespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "tr-"}}
+	if err := k8s.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
+// apply creates objects from YAML as a user writes them.
+func apply(t *testing.T, ns string, obj client.Object, manifest string) {
+	t.Helper()
+	if err := yaml.UnmarshalStrict([]byte(manifest), obj); err != nil {
+		t.Fatalf("bad manifest: %v", err)
+	}
+	obj.SetNamespace(ns)
+	if err := k8s.Create(context.Background(), obj); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitRun waits until cond holds for the TaskRun and returns it.
+func waitRun(t *testing.T, ns, name, what string, cond func(*windlassv1.TaskRun) bool) *windlassv1.TaskRun {
+	t.Helper()
+	tr := &windlassv1.TaskRun{}
+	err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
+		err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, tr)
+		return err == nil && cond(tr), nil
+	})
+	if err != nil {
+		b, _ := yaml.Marshal(tr.Status)
+		t.Fatalf("TaskRun %s never %s:\n%s", name, what, b)
+	}
+	return tr
+}
+
+func succeeded(tr *windlassv1.TaskRun) *metav1.Condition {
+	return meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
+}
+
+// waitDone waits for a final condition and checks its status and reason.
+func waitDone(t *testing.T, ns, name string, status metav1.ConditionStatus, reason string) *windlassv1.TaskRun {
+	t.Helper()
+	tr := waitRun(t, ns, name, "finished", func(tr *windlassv1.TaskRun) bool {
+		c := succeeded(tr)
+		return c != nil && c.Status != metav1.ConditionUnknown
+	})
+	c := succeeded(tr)
+	if c.Status != status || c.Reason != reason {
+		t.Fatalf("TaskRun %s ended %s/%s (%s), want %s/%s", name, c.Status, c.Reason, c.Message, status, reason)
+	}
+	if tr.Status.CompletionTime == nil {
+		t.Fatalf("TaskRun %s finished without a completionTime", name)
+	}
+	return tr
+}
+
+// waitPod waits for the run's pod.
+func waitPod(t *testing.T, ns, run string) *corev1.Pod {
+	t.Helper()
+	pod := &corev1.Pod{}
+	err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: podspec.PodName(run)}, pod) == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("pod of %s never created", run)
+	}
+	return pod
+}
+
+// terminated plays the kubelet: container i ends with the entrypoint's state JSON.
+func setContainers(t *testing.T, pod *corev1.Pod, states map[string]corev1.ContainerState) {
+	t.Helper()
+	pod.Status.ContainerStatuses = nil
+	for _, c := range pod.Spec.Containers {
+		st, ok := states[c.Name]
+		if !ok {
+			st = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "PodInitializing"}}
+		}
+		pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image, State: st})
+	}
+	pod.Status.Phase = corev1.PodRunning
+	if err := k8s.Status().Update(context.Background(), pod); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ended(msg string) corev1.ContainerState {
+	return corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", Message: msg}}
+}
+
+func running() corev1.ContainerState {
+	return corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
