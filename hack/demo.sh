@@ -25,5 +25,20 @@ echo "== controller log (last lines) =="
 echo
 echo "== metrics (leader election) =="
 "$kubectl" get --raw "/api/v1/namespaces/windlass-system/services/windlass-controller-metrics:metrics/proxy/metrics" | grep '^leader_election_master_status'
+
+echo
+echo "== a TaskRun: config/samples/demo-task.yaml =="
+"$kubectl" apply --server-side -f <(sed -n '1,/^---$/p' config/samples/demo-task.yaml | sed '$d') >/dev/null
+run=$("$kubectl" create -f <(sed -n '/^---$/,$p' config/samples/demo-task.yaml | sed '1d') -o name)
+echo "created $run"
+"$kubectl" wait --for=condition=Succeeded "$run" --timeout=180s
+"$kubectl" get "$run"
+echo
+echo "steps:"
+"$kubectl" get "$run" -o jsonpath='{range .status.steps[*]}  {.name}: {.terminated.reason}, exit code {.terminated.exitCode}{"\n"}{end}'
+echo "results:"
+"$kubectl" get "$run" -o jsonpath='{range .status.results[*]}  {.name} = {.value}{"\n"}{end}'
+echo "log of step read:"
+"$kubectl" logs "pod/$("$kubectl" get "$run" -o jsonpath='{.status.podName}')" -c step-read | sed 's/^/  /'
 echo
 echo "Next: export KUBECONFIG=$KUBECONFIG; 'make cluster-down' stops the local cluster."

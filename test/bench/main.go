@@ -1,7 +1,9 @@
-// Command bench measures the local cluster (make bench) and prints a table.
-// Today: the bare-pod baseline every TaskRun overhead target is compared with —
-// a pod running one `true` container, clocked from just before create until the
-// watch shows it Running, its container terminated, and the pod Succeeded.
+// Command bench measures the local cluster (make bench) and prints tables: the
+// bare-pod baseline every TaskRun overhead target is compared with (a pod
+// running one `true` container, clocked from just before create until a watch
+// shows it Running, its container terminated, and the pod Succeeded), then
+// TaskRuns of 1 and 20 `true` steps clocked from just before create until a
+// watch shows Succeeded=True (P1, P2 of the performance budget).
 package main
 
 import (
@@ -20,8 +22,12 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/windlass-dev/windlass/internal/manager"
 )
 
 func main() {
@@ -41,6 +47,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	runs := fs.Int("runs", 10, "measured runs per series (after one warm-up run)")
 	image := fs.String("image", "docker.io/library/busybox:latest", "image of the measured container")
 	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster")
+	taskRuns := fs.Bool("taskruns", true, "also measure TaskRuns (P1, P2): Windlass must be installed")
+	steps := fs.Int("steps", 20, "steps of the long TaskRun in P2")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,8 +73,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 
-	var running, terminated, succeeded []time.Duration
-	for i := 0; i <= *runs; i++ { // run 0 warms the image and the node up
+	wc, err := newWatchClient(cfg)
+	if err != nil {
+		return err
+	}
+	var running, terminated, succeeded, tr1, trN, hand []time.Duration
+	// Alternate the series run by run, so drift on the machine hits them alike.
+	for i := 0; i <= *runs; i++ { // run 0 warms the images and the node up
 		var pt podTimes
 		// A watch error (a just-started API server's watch cache lagging) spoils
 		// that sample only: measure it again under a new name.
@@ -79,10 +92,35 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		var d1, dN time.Duration
+		if *taskRuns {
+			if d1, err = retryWatch(func(a int) (time.Duration, error) {
+				return taskRunOnce(ctx, wc, ns.Name, fmt.Sprintf("tr1-%d-%d", i, a), *image, 1)
+			}); err != nil {
+				return err
+			}
+			nameN := ""
+			if dN, err = retryWatch(func(a int) (time.Duration, error) {
+				nameN = fmt.Sprintf("tr%d-%d-%d", *steps, i, a)
+				return taskRunOnce(ctx, wc, ns.Name, nameN, *image, *steps)
+			}); err != nil {
+				return err
+			}
+			h, err := handoffs(ctx, kube, ns.Name, nameN)
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				hand = append(hand, h...)
+			}
+		}
 		if i == 0 {
 			continue
 		}
 		running, terminated, succeeded = append(running, pt.running), append(terminated, pt.terminated), append(succeeded, pt.succeeded)
+		if *taskRuns {
+			tr1, trN = append(tr1, d1), append(trN, dN)
+		}
 	}
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
@@ -98,7 +136,45 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		s := summarize(row.ds)
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", row.name, s.N, secs(s.Median), secs(s.P90), secs(s.Min), secs(s.Max))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !*taskRuns {
+		return nil
+	}
+	bare, one, many, h := summarize(terminated), summarize(tr1), summarize(trN), summarize(hand)
+	perStep := (many.Median - one.Median) / time.Duration(*steps-1)
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nseries (TaskRun, `true` steps, image present)\tn\tmedian\tp90\tmin\tmax\n")
+	fmt.Fprintf(tw, "1-step TaskRun create → Succeeded\t%d\t%s\t%s\t%s\t%s\n", one.N, secs(one.Median), secs(one.P90), secs(one.Min), secs(one.Max))
+	fmt.Fprintf(tw, "%d-step TaskRun create → Succeeded\t%d\t%s\t%s\t%s\t%s\n", *steps, many.N, secs(many.Median), secs(many.P90), secs(many.Min), secs(many.Max))
+	fmt.Fprintf(tw, "step → step hand-off (entrypoint timestamps)\t%d\t%s\t%s\t%s\t%s\n", h.N, secs(h.Median), secs(h.P90), secs(h.Min), secs(h.Max))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nP1 1-step TaskRun / bare pod (create → container terminated): %.3f s / %.3f s = %.2f (target ≤ 1.15)\n",
+		one.Median.Seconds(), bare.Median.Seconds(), one.Median.Seconds()/bare.Median.Seconds())
+	fmt.Fprintf(out, "P2 per-step cost (t%d − t1)/%d: %.3f s (target ≤ 0.25 s); hand-off median %d ms (target ≤ 20 ms)\n",
+		*steps, *steps-1, perStep.Seconds(), h.Median.Milliseconds())
+	return nil
+}
+
+// retryWatch re-measures a sample spoiled by a watch error, at most twice.
+func retryWatch(f func(attempt int) (time.Duration, error)) (time.Duration, error) {
+	for attempt := 0; ; attempt++ {
+		d, err := f(attempt)
+		if !errors.Is(err, errWatch) || attempt == 2 {
+			return d, err
+		}
+	}
+}
+
+func newWatchClient(cfg *rest.Config) (client.WithWatch, error) {
+	scheme, err := manager.NewScheme()
+	if err != nil {
+		return nil, err
+	}
+	return client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 }
 
 func waitDefaultSA(ctx context.Context, kube kubernetes.Interface, ns string) error {

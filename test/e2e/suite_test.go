@@ -19,10 +19,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/windlass-dev/windlass/internal/manager"
 )
 
 var (
 	kube   kubernetes.Interface
+	crc    client.Client // for the windlass.dev kinds
 	images = map[string]string{} // NAME -> REPOSITORY@DIGEST, from bin/images.txt
 )
 
@@ -45,6 +49,13 @@ func setup() error {
 	}
 	cfg.QPS, cfg.Burst = 50, 100
 	if kube, err = kubernetes.NewForConfig(cfg); err != nil {
+		return err
+	}
+	scheme, err := manager.NewScheme()
+	if err != nil {
+		return err
+	}
+	if crc, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 		return err
 	}
 	file := os.Getenv("WINDLASS_IMAGES")

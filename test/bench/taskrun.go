@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/podspec"
+)
+
+// taskRunOnce creates a TaskRun of n `true` steps and times create → the
+// Succeeded condition observed True through a watch opened before the create.
+func taskRunOnce(ctx context.Context, wc client.WithWatch, ns, name, image string, n int) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	w, err := wc.Watch(ctx, &windlassv1.TaskRunList{}, client.InNamespace(ns),
+		client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("metadata.name", name)})
+	if err != nil {
+		return 0, err
+	}
+	defer w.Stop()
+	steps := make([]windlassv1.Step, n)
+	for i := range steps {
+		steps[i] = windlassv1.Step{Name: fmt.Sprintf("s%d", i), Image: image, Command: []string{"true"}, ImagePullPolicy: corev1.PullIfNotPresent}
+	}
+	tr := &windlassv1.TaskRun{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec:       windlassv1.TaskRunSpec{TaskSpec: &windlassv1.TaskSpec{Steps: steps}},
+	}
+	start := time.Now()
+	if err := wc.Create(ctx, tr); err != nil {
+		return 0, err
+	}
+	for ev := range w.ResultChan() {
+		if ev.Type == watch.Error {
+			return 0, fmt.Errorf("%w: TaskRun %s", errWatch, name)
+		}
+		got, ok := ev.Object.(*windlassv1.TaskRun)
+		if !ok {
+			continue
+		}
+		c := meta.FindStatusCondition(got.Status.Conditions, windlassv1.ConditionSucceeded)
+		switch {
+		case c == nil || c.Status == metav1.ConditionUnknown:
+		case c.Status == metav1.ConditionTrue:
+			return time.Since(start), nil
+		default:
+			return 0, fmt.Errorf("TaskRun %s failed: %s: %s", name, c.Reason, c.Message)
+		}
+	}
+	return 0, fmt.Errorf("TaskRun %s: watch ended: %w", name, ctx.Err())
+}
+
+// handoffs reads the entrypoint's own timestamps from a finished run's pod:
+// step i's start minus step i-1's finish.
+func handoffs(ctx context.Context, kube kubernetes.Interface, ns, run string) ([]time.Duration, error) {
+	pod, err := kube.CoreV1().Pods(ns).Get(ctx, podspec.PodName(run), metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	type span struct{ s, f int64 }
+	var spans []span
+	order := map[string]int{}
+	for i, c := range pod.Spec.Containers {
+		order[c.Name] = i
+	}
+	spans = make([]span, len(pod.Spec.Containers))
+	for _, cs := range pod.Status.ContainerStatuses {
+		if cs.State.Terminated == nil {
+			return nil, fmt.Errorf("container %s not terminated", cs.Name)
+		}
+		st, err := entrypoint.ParseState(cs.State.Terminated.Message)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cs.Name, err)
+		}
+		spans[order[cs.Name]] = span{st.StartedAt, st.FinishedAt}
+	}
+	var out []time.Duration
+	for i := 1; i < len(spans); i++ {
+		out = append(out, time.Duration(spans[i].s-spans[i-1].f)*time.Millisecond)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
