@@ -21,9 +21,10 @@ func (r *Reconciler) readLogResults(ctx context.Context, pod *corev1.Pod, spec *
 	}
 	last := len(spec.Steps) - 1
 	container := podspec.StepContainer(last, spec.Steps[last].Name)
-	// The frame is base64 of gzip'ed JSON: 64 KiB of results is at most ~90 KiB.
+	// The frame is base64 of gzip'ed JSON: 64 KiB of results is at most ~90 KiB,
+	// which the runtime may store as several 16 KiB partial lines.
 	raw, err := r.Kube.CoreV1().Pods(pod.Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{
-		Container: container, TailLines: ptr.To[int64](3), LimitBytes: ptr.To[int64](4 << 20),
+		Container: container, TailLines: ptr.To[int64](16), LimitBytes: ptr.To[int64](4 << 20),
 	}).DoRaw(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading results from the log of %s/%s: %w", pod.Name, container, err)
