@@ -82,8 +82,8 @@ func TestTypedResults(t *testing.T) {
 		t.Fatalf("got %+v, %v", got, err)
 	}
 	for raw, want := range map[string]string{
-		`{"a":"[1]"}`:            `result "a" is declared as an array but is not a JSON array of strings`,
-		`{"o":"{\"j\":\"v\"}"}`:  `result "o" lacks the declared key(s) k`,
+		`{"a":"[1]"}`:             `result "a" is declared as an array but is not a JSON array of strings`,
+		`{"o":"{\"j\":\"v\"}"}`:   `result "o" lacks the declared key(s) k`,
 		`{"o":"[\"not\",\"o\"]"}`: `result "o" is declared as an object`,
 	} {
 		var m map[string]string
