@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,8 +20,12 @@ import (
 	"github.com/windlass-dev/windlass/internal/version"
 )
 
-// ScriptEnv carries the step's script; it is removed from the step's environment.
-const ScriptEnv = "WINDLASS_SCRIPT"
+// ScriptEnv carries the step's script and CredsEnv the credentials to write
+// (JSON); both are removed from the step's environment.
+const (
+	ScriptEnv = "WINDLASS_SCRIPT"
+	CredsEnv  = "WINDLASS_CREDENTIALS"
+)
 
 func main() {
 	code, err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
@@ -66,8 +71,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	}
 	o.Command, o.Dirs, o.Results = fs.Args(), dirs, results
 	o.Script = os.Getenv(ScriptEnv)
-	if err := os.Unsetenv(ScriptEnv); err != nil {
-		return 1, err
+	if creds := os.Getenv(CredsEnv); creds != "" {
+		if err := json.Unmarshal([]byte(creds), &o.Credentials); err != nil {
+			return 2, fmt.Errorf("$%s: %w", CredsEnv, err)
+		}
+		if o.Home = os.Getenv("HOME"); o.Home == "" {
+			o.Home = "/windlass/home"
+		}
+	}
+	for _, env := range []string{ScriptEnv, CredsEnv} {
+		if err := os.Unsetenv(env); err != nil {
+			return 1, err
+		}
 	}
 	if o.Script == "" && len(o.Command) == 0 {
 		return 2, errors.New("nothing to run: give a command after -- or a script in $" + ScriptEnv)

@@ -44,11 +44,13 @@ type ImageLookup interface {
 // Reconciler drives TaskRuns.
 type Reconciler struct {
 	client.Client
-	Kube     kubernetes.Interface // pod logs, for results framed into the log
-	Recorder events.EventRecorder
-	Clock    clock.Clock
-	Images   ImageLookup
-	Opts     Options
+	// APIReader reads service accounts and Secrets uncached, for credentials.
+	APIReader client.Reader
+	Kube      kubernetes.Interface // pod logs, for results framed into the log
+	Recorder  events.EventRecorder
+	Clock     clock.Clock
+	Images    ImageLookup
+	Opts      Options
 }
 
 // SetupWithManager registers the controller.
@@ -69,6 +71,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups="",resources=pods/log,verbs=get
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups="",resources=serviceaccounts;secrets,verbs=get
 
 // Reconcile moves one TaskRun forward and persists its status once, at the end.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
@@ -317,7 +320,11 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	if err != nil {
 		return invalid(err)
 	}
-	pod, err := podspec.Build(podspec.Input{Run: tr, Spec: final, TaskName: taskName, Images: images}, r.Opts.Pod)
+	creds, err := r.credentials(ctx, tr)
+	if err != nil {
+		return invalid(err)
+	}
+	pod, err := podspec.Build(podspec.Input{Run: tr, Spec: final, TaskName: taskName, Images: images, Credentials: creds}, r.Opts.Pod)
 	if err != nil {
 		return invalid(err)
 	}

@@ -45,6 +45,9 @@ type Options struct {
 	Dirs []string
 	// Command is the step's command and arguments.
 	Command []string
+	// Home receives the Credentials before the step runs.
+	Home        string
+	Credentials []Credential
 }
 
 // Run runs the step and returns the exit code the container should exit with.
@@ -65,6 +68,13 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) 
 		}
 		if failed {
 			st.Reason, success = ReasonSkipped, false
+		}
+	}
+	if st.Reason == "" && len(o.Credentials) > 0 {
+		if err := WriteCredentials(o.Home, o.Credentials); err != nil {
+			st = State{Reason: ReasonStartError, ExitCode: 1, Message: "writing credentials: " + err.Error()}
+			fmt.Fprintln(stderr, "windlass:", st.Message)
+			success = false
 		}
 	}
 	if st.Reason == "" {

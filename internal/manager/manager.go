@@ -189,10 +189,11 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 		return err
 	}
 	tr := &taskrun.Reconciler{
-		Client:   mgr.GetClient(),
-		Kube:     kube,
-		Recorder: mgr.GetEventRecorder("windlass-taskrun-controller"),
-		Images:   &taskrun.RegistryLookup{Insecure: o.InsecureRegistry},
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Kube:      kube,
+		Recorder:  mgr.GetEventRecorder("windlass-taskrun-controller"),
+		Images:    &taskrun.RegistryLookup{Insecure: o.InsecureRegistry},
 		Opts: taskrun.Options{
 			Pod: podspec.Config{
 				EntrypointImage: o.EntrypointImage, InitContainerFallback: o.ImageVolumeFallback, MaxResultBytes: o.MaxResultBytes,

@@ -1,6 +1,7 @@
 package podspec
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/entrypoint"
 	"github.com/windlass-dev/windlass/internal/resolve"
 )
 
@@ -44,7 +46,21 @@ type Input struct {
 	// Images maps the image of each step without a command (and without a
 	// script) to its configuration, looked up by the controller.
 	Images map[string]ImageConfig
+	// Credentials are the annotated Secrets of the run's service account.
+	Credentials []Credential
 }
+
+// Credential is a Secret of the run's service account annotated
+// windlass.dev/docker-N or windlass.dev/git-N.
+type Credential struct {
+	Kind       string // docker or git
+	URL        string // the annotation's value
+	SecretName string
+	SecretType corev1.SecretType
+}
+
+// HomeDir is $HOME of steps when credentials are written for them.
+const HomeDir = "/windlass/home"
 
 // terminationMessagesTotal is what the kubelet shares among a pod's containers.
 const terminationMessagesTotal = 12 * 1024
@@ -100,6 +116,11 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 	)
 	pod.Spec.Volumes = append(pod.Spec.Volumes, volumes...)
 	pod.Spec.Volumes = append(pod.Spec.Volumes, spec.Volumes...)
+	credVolumes, credMounts, credEnv, err := credentials(in.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	pod.Spec.Volumes = append(pod.Spec.Volumes, credVolumes...)
 
 	internal := []corev1.VolumeMount{
 		{Name: VolumeBin, MountPath: BinDir, ReadOnly: true},
@@ -147,7 +168,13 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.VolumeMounts = concatMounts(internal, wsMounts, c.VolumeMounts)
+		c.VolumeMounts = concatMounts(internal, credMounts, wsMounts, c.VolumeMounts)
+		if credEnv != nil {
+			c.Env = append(c.Env, *credEnv)
+			if !hasEnv(c.Env, "HOME") {
+				c.Env = append(c.Env, corev1.EnvVar{Name: "HOME", Value: HomeDir})
+			}
+		}
 		pod.Spec.Containers = append(pod.Spec.Containers, c)
 	}
 	applyPodTemplate(&pod.Spec, run.Spec.PodTemplate)
@@ -289,6 +316,40 @@ func workspaceVolumes(run *windlassv1.TaskRun, spec *windlassv1.TaskSpec) ([]cor
 		}
 	}
 	return vols, mounts, nil
+}
+
+// credentials mounts each credential Secret and describes them to the entrypoint,
+// which writes them into $HOME before each step.
+func credentials(creds []Credential) ([]corev1.Volume, []corev1.VolumeMount, *corev1.EnvVar, error) {
+	if len(creds) == 0 {
+		return nil, nil, nil, nil
+	}
+	vols := []corev1.Volume{{Name: "windlass-home", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+	mounts := []corev1.VolumeMount{{Name: "windlass-home", MountPath: HomeDir}}
+	var desc []entrypoint.Credential
+	for i, c := range creds {
+		name := fmt.Sprintf("windlass-creds-%d", i)
+		dir := fmt.Sprintf("/windlass/creds/%d", i)
+		vols = append(vols, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: c.SecretName, DefaultMode: ptr.To[int32](0o444),
+		}}})
+		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: dir, ReadOnly: true})
+		desc = append(desc, entrypoint.Credential{Kind: c.Kind, URL: c.URL, Dir: dir, Type: string(c.SecretType)})
+	}
+	b, err := json.Marshal(desc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return vols, mounts, &corev1.EnvVar{Name: "WINDLASS_CREDENTIALS", Value: string(b)}, nil
+}
+
+func hasEnv(env []corev1.EnvVar, name string) bool {
+	for _, e := range env {
+		if e.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // WorkspaceVolume is the pod volume backing a workspace.

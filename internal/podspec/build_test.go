@@ -94,6 +94,10 @@ func TestBuildGolden(t *testing.T) {
 						{Image: "busybox", Script: "#!/bin/sh\necho sha256:x > /windlass/results/digest", Args: []string{"a"}},
 					},
 				},
+				Credentials: []Credential{
+					{Kind: "docker", URL: "https://ghcr.io", SecretName: "ghcr", SecretType: corev1.SecretTypeDockerConfigJson},
+					{Kind: "git", URL: "https://github.com", SecretName: "gh", SecretType: corev1.SecretTypeBasicAuth},
+				},
 			},
 		},
 		{

@@ -282,3 +282,50 @@ func waitPodGone(t *testing.T, ns, name string) {
 		t.Fatalf("pod %s/%s still exists", ns, name)
 	}
 }
+
+func TestTaskRunCredentialsFromTheServiceAccount(t *testing.T) {
+	ns := namespace(t)
+	ctx := context.Background()
+	for _, s := range []*corev1.Secret{
+		{ObjectMeta: metav1.ObjectMeta{Name: "registry", Annotations: map[string]string{"windlass.dev/docker-0": "https://registry.example"}},
+			Type: corev1.SecretTypeBasicAuth, StringData: map[string]string{"username": "bot", "password": "pw"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "git", Annotations: map[string]string{"windlass.dev/git-0": "https://git.example"}},
+			Type: corev1.SecretTypeBasicAuth, StringData: map[string]string{"username": "ci", "password": "tok"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "ssh", Annotations: map[string]string{"windlass.dev/git-1": "git.example"}},
+			Type: corev1.SecretTypeSSHAuth, StringData: map[string]string{"ssh-privatekey": "PRIVATE-KEY"}},
+	} {
+		if _, err := kube.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "builder"},
+		Secrets: []corev1.ObjectReference{{Name: "registry"}, {Name: "git"}, {Name: "ssh"}}}
+	if _, err := kube.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: creds}
+spec:
+  serviceAccountName: builder
+  taskSpec:
+    results: [{name: docker}, {name: git}, {name: ssh}]
+    steps:
+    - image: SHELL
+      script: |
+        tr -d ' \n' < $HOME/.docker/config.json > $(results.docker.path)
+        cat $HOME/.git-credentials > $(results.git.path)
+        cat $HOME/.ssh/config $HOME/.ssh/id_windlass_2 > $(results.ssh.path)
+`)
+	tr := waitRunDone(t, ns, "creds", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	got := map[string]string{}
+	for _, r := range tr.Status.Results {
+		got[r.Name] = r.Value.StringVal
+	}
+	if got["docker"] != `{"auths":{"https://registry.example":{"auth":"Ym90OnB3"}}}` ||
+		got["git"] != "https://ci:tok@git.example\n" ||
+		!strings.Contains(got["ssh"], "Host git.example") || !strings.Contains(got["ssh"], "PRIVATE-KEY") {
+		t.Fatalf("credentials seen by the step: %q", got)
+	}
+}

@@ -320,3 +320,49 @@ func waitGone(t *testing.T, pod *corev1.Pod) {
 	}
 	t.Fatalf("pod %s was not deleted", pod.Name)
 }
+
+func TestCredentialsOfTheServiceAccountReachTheSteps(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &corev1.Secret{}, `
+metadata: {name: registry, annotations: {windlass.dev/docker-0: https://registry.example}}
+type: kubernetes.io/basic-auth
+stringData: {username: bot, password: pw}
+`)
+	apply(t, ns, &corev1.Secret{}, `
+metadata: {name: plain}
+type: Opaque
+stringData: {x: y}
+`)
+	apply(t, ns, &corev1.ServiceAccount{}, "metadata: {name: builder}\nsecrets: [{name: registry}, {name: plain}, {name: gone}]\n")
+	apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: run}\nspec: {serviceAccountName: builder, taskSpec: {steps: [{image: x, command: [x]}]}}\n")
+	pod := waitPod(t, ns, "run")
+	var env []string
+	for _, e := range pod.Spec.Containers[0].Env {
+		env = append(env, e.Name+"="+e.Value)
+	}
+	joined := strings.Join(env, " ")
+	if !contains(joined, `WINDLASS_CREDENTIALS=[{"kind":"docker","url":"https://registry.example","dir":"/windlass/creds/0","type":"kubernetes.io/basic-auth"}]`) ||
+		!contains(joined, "HOME=/windlass/home") {
+		t.Fatalf("step env %s", joined)
+	}
+	found := false
+	for _, v := range pod.Spec.Volumes {
+		found = found || v.Secret != nil && v.Secret.SecretName == "registry"
+	}
+	if !found || pod.Spec.ServiceAccountName != "builder" {
+		t.Fatalf("credential secret not mounted or wrong account: %+v", pod.Spec.Volumes)
+	}
+
+	apply(t, ns, &corev1.Secret{}, "metadata: {name: wrong, annotations: {windlass.dev/git-0: https://git.example}}\ntype: kubernetes.io/dockerconfigjson\nstringData: {.dockerconfigjson: '{}'}\n")
+	apply(t, ns, &corev1.ServiceAccount{}, "metadata: {name: badcreds}\nsecrets: [{name: wrong}]\n")
+	apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: bad}\nspec: {serviceAccountName: badcreds, taskSpec: {steps: [{image: x, command: [x]}]}}\n")
+	tr := waitDone(t, ns, "bad", metav1.ConditionFalse, windlassv1.ReasonInvalidSpec)
+	if !contains(succeeded(tr).Message, "secret wrong is annotated windlass.dev/git-0 but has type kubernetes.io/dockerconfigjson") {
+		t.Errorf("message %q", succeeded(tr).Message)
+	}
+	apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: nosa}\nspec: {serviceAccountName: nobody, taskSpec: {steps: [{image: x, command: [x]}]}}\n")
+	tr = waitDone(t, ns, "nosa", metav1.ConditionFalse, windlassv1.ReasonInvalidSpec)
+	if !contains(succeeded(tr).Message, `spec.serviceAccountName: service account "nobody" not found`) {
+		t.Errorf("message %q", succeeded(tr).Message)
+	}
+}

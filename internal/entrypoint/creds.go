@@ -1,0 +1,153 @@
+package entrypoint
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Credential is one Secret the controller found on the run's service account,
+// annotated for a registry (Kind "docker") or a git host (Kind "git"), and
+// mounted read-only at Dir.
+type Credential struct {
+	Kind string `json:"kind"`
+	URL  string `json:"url"`
+	Dir  string `json:"dir"`
+	// Type is the Secret's type: kubernetes.io/dockerconfigjson, kubernetes.io/basic-auth or kubernetes.io/ssh-auth.
+	Type string `json:"type"`
+}
+
+// Secret types the credentials come in.
+const (
+	SecretDockerConfigJSON = "kubernetes.io/dockerconfigjson"
+	SecretBasicAuth        = "kubernetes.io/basic-auth"
+	SecretSSHAuth          = "kubernetes.io/ssh-auth"
+)
+
+// WriteCredentials makes the credentials available the way tools look for
+// them: $HOME/.docker/config.json, $HOME/.git-credentials with a .gitconfig
+// that uses it, and $HOME/.ssh keys with a config naming them per host.
+func WriteCredentials(home string, creds []Credential) error {
+	if len(creds) == 0 {
+		return nil
+	}
+	auths := map[string]map[string]string{}
+	var gitLines, sshConfig []string
+	var knownHosts []byte
+	for i, c := range creds {
+		host := hostOf(c.URL)
+		switch {
+		case c.Kind == "docker" && c.Type == SecretDockerConfigJSON:
+			var cfg struct {
+				Auths map[string]map[string]string `json:"auths"`
+			}
+			data, err := os.ReadFile(filepath.Join(c.Dir, ".dockerconfigjson"))
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(data, &cfg); err != nil {
+				return fmt.Errorf("%s: .dockerconfigjson: %w", c.Dir, err)
+			}
+			for k, v := range cfg.Auths {
+				auths[k] = v
+			}
+		case c.Kind == "docker" && c.Type == SecretBasicAuth:
+			u, p, err := basicAuth(c.Dir)
+			if err != nil {
+				return err
+			}
+			auths[c.URL] = map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte(u + ":" + p))}
+		case c.Kind == "git" && c.Type == SecretBasicAuth:
+			u, p, err := basicAuth(c.Dir)
+			if err != nil {
+				return err
+			}
+			pu, err := url.Parse(c.URL)
+			if err != nil {
+				return fmt.Errorf("git credential URL %q: %w", c.URL, err)
+			}
+			pu.User = url.UserPassword(u, p)
+			gitLines = append(gitLines, pu.String())
+		case c.Kind == "git" && c.Type == SecretSSHAuth:
+			key, err := os.ReadFile(filepath.Join(c.Dir, "ssh-privatekey"))
+			if err != nil {
+				return err
+			}
+			name := fmt.Sprintf("id_windlass_%d", i)
+			if err := writePrivate(filepath.Join(home, ".ssh", name), key); err != nil {
+				return err
+			}
+			entry := fmt.Sprintf("Host %s\n  IdentityFile %s\n", host, filepath.Join(home, ".ssh", name))
+			if kh, err := os.ReadFile(filepath.Join(c.Dir, "known_hosts")); err == nil {
+				knownHosts = append(append(knownHosts, kh...), '\n')
+			} else {
+				entry += "  StrictHostKeyChecking accept-new\n"
+			}
+			sshConfig = append(sshConfig, entry)
+		default:
+			return fmt.Errorf("credential for %s: a %s Secret cannot be used for %s", c.URL, c.Type, c.Kind)
+		}
+	}
+	if len(auths) > 0 {
+		b, err := json.MarshalIndent(map[string]any{"auths": auths}, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := writePrivate(filepath.Join(home, ".docker", "config.json"), b); err != nil {
+			return err
+		}
+	}
+	if len(gitLines) > 0 {
+		sort.Strings(gitLines)
+		if err := writePrivate(filepath.Join(home, ".git-credentials"), []byte(strings.Join(gitLines, "\n")+"\n")); err != nil {
+			return err
+		}
+		cfg := fmt.Sprintf("[credential]\n\thelper = store --file %s\n", filepath.Join(home, ".git-credentials"))
+		if err := writePrivate(filepath.Join(home, ".gitconfig"), []byte(cfg)); err != nil {
+			return err
+		}
+	}
+	if len(knownHosts) > 0 {
+		if err := writePrivate(filepath.Join(home, ".ssh", "known_hosts"), knownHosts); err != nil {
+			return err
+		}
+	}
+	if len(sshConfig) > 0 {
+		if err := writePrivate(filepath.Join(home, ".ssh", "config"), []byte(strings.Join(sshConfig, ""))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func basicAuth(dir string) (string, string, error) {
+	u, err := os.ReadFile(filepath.Join(dir, "username"))
+	if err != nil {
+		return "", "", err
+	}
+	p, err := os.ReadFile(filepath.Join(dir, "password"))
+	if err != nil {
+		return "", "", err
+	}
+	return string(u), string(p), nil
+}
+
+// hostOf returns the host of a URL, or the string itself when it has no scheme.
+func hostOf(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Host != "" {
+		return u.Hostname()
+	}
+	return strings.TrimSuffix(s, "/")
+}
+
+func writePrivate(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
+}
