@@ -26,7 +26,7 @@ import (
 
 var (
 	kube   kubernetes.Interface
-	crc    client.Client // for the windlass.dev kinds
+	crc    client.Client         // for the windlass.dev kinds
 	images = map[string]string{} // NAME -> REPOSITORY@DIGEST, from bin/images.txt
 )
 
