@@ -198,7 +198,7 @@ func cancelMessage(tr *windlassv1.TaskRun) string {
 	if tr.Spec.StatusMessage != "" {
 		return "The run was cancelled: " + tr.Spec.StatusMessage
 	}
-	return "The run was cancelled."
+	return "The run was cancelled"
 }
 
 func (r *Reconciler) timeout(tr *windlassv1.TaskRun) time.Duration {
