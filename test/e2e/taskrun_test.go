@@ -329,3 +329,54 @@ spec:
 		t.Fatalf("credentials seen by the step: %q", got)
 	}
 }
+
+func TestTaskRunWorkspaceKinds(t *testing.T) {
+	ns := namespace(t)
+	ctx := context.Background()
+	if _, err := kube.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cfg"},
+		Data: map[string]string{"mode": "fast"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sec"},
+		StringData: map[string]string{"token": "t0k"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: fill}
+spec:
+  workspaces:
+  - name: out
+    volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}}
+  taskSpec:
+    workspaces: [{name: out}]
+    steps: [{image: SHELL, script: "mkdir -p $(workspaces.out.path)/sub && echo from-claim > $(workspaces.out.path)/sub/f"}]
+`)
+	waitRunDone(t, ns, "fill", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 3*time.Minute)
+	// The claim made for "fill" is now an existing claim for the next run, mounted by subPath.
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: kinds}
+spec:
+  workspaces:
+  - {name: claim, persistentVolumeClaim: {claimName: fill-out}, subPath: sub}
+  - {name: config, configMap: {name: cfg}}
+  - {name: creds, secret: {secretName: sec}}
+  - {name: tmp, emptyDir: {}}
+  taskSpec:
+    workspaces: [{name: claim}, {name: config}, {name: creds}, {name: tmp}, {name: unused, optional: true}]
+    results: [{name: seen}]
+    steps:
+    - image: SHELL
+      script: |
+        echo "$(cat $(workspaces.claim.path)/f) $(cat $(workspaces.config.path)/mode) $(cat $(workspaces.creds.path)/token) $(workspaces.claim.claim) $(workspaces.unused.bound)" > $(results.seen.path)
+        touch $(workspaces.tmp.path)/ok
+        ! touch $(workspaces.config.path)/x 2>/dev/null
+`)
+	tr := waitRunDone(t, ns, "kinds", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 3*time.Minute)
+	if len(tr.Status.Results) != 1 || strings.TrimSpace(tr.Status.Results[0].Value.StringVal) != "from-claim fast t0k fill-out false" {
+		t.Fatalf("results %+v", tr.Status.Results)
+	}
+}
