@@ -87,8 +87,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		if retErr == nil {
 			tr.Status.ObservedGeneration = tr.Generation
 		}
-		if err := r.Status().Patch(ctx, tr, client.MergeFrom(before)); err != nil {
-			retErr = kerrors.NewAggregate([]error{retErr, client.IgnoreNotFound(err)})
+		// The patch carries the resourceVersion it was computed from: a reconcile
+		// that read a stale TaskRun from the cache (right after our own write)
+		// must not overwrite a newer status. Its conflict is dropped: the newer
+		// version's event reconciles the run again.
+		err := r.Status().Patch(ctx, tr, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return
+		}
+		if err != nil {
+			retErr = kerrors.NewAggregate([]error{retErr, err})
 			return
 		}
 		r.recordTransition(before, tr)
@@ -99,7 +107,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctrl.Result, error) {
 	now := r.Clock.Now()
 	if tr.Status.StartTime == nil {
-		t := metav1.NewTime(now)
+		t := metav1.NewTime(now.Truncate(time.Second)) // what the API stores anyway
 		tr.Status.StartTime = &t
 		setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, "The run is starting.")
 	}
@@ -113,15 +121,16 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 		return ctrl.Result{}, r.stop(ctx, tr, pod, windlassv1.ReasonCancelled, "Cancelled", cancelMessage(tr))
 	}
 	timeout := r.timeout(tr)
+	requeue := ctrl.Result{}
 	if timeout > 0 {
-		if left := tr.Status.StartTime.Add(timeout).Sub(now); left <= 0 {
+		// startTime is stored with one-second precision (cut, never rounded up);
+		// the second added here makes a timeout fire up to 1 s late, never early.
+		left := tr.Status.StartTime.Add(timeout + time.Second).Sub(now)
+		if left <= 0 {
 			return ctrl.Result{}, r.stop(ctx, tr, pod, windlassv1.ReasonTimedOut, "TimeoutExceeded",
 				fmt.Sprintf("The run exceeded its timeout of %s", timeout))
 		}
-	}
-	requeue := ctrl.Result{}
-	if timeout > 0 {
-		requeue.RequeueAfter = tr.Status.StartTime.Add(timeout).Sub(now)
+		requeue.RequeueAfter = left
 	}
 
 	spec, taskName, err := r.resolveTask(ctx, tr)

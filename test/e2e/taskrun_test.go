@@ -207,6 +207,9 @@ spec:
 		if !strings.Contains(message(tr), "while step-sleep was running") {
 			t.Errorf("%s: message %q", name, message(tr))
 		}
+		if ran := tr.Status.CompletionTime.Sub(tr.Status.StartTime.Time); name == "timeout" && ran < 5*time.Second {
+			t.Errorf("timed out after %s, before its 5s timeout", ran)
+		}
 		waitPodGone(t, ns, podspec.PodName(name))
 	}
 }

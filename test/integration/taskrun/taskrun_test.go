@@ -216,6 +216,9 @@ func TestTimeoutStopsThePod(t *testing.T) {
 	if msg := succeeded(tr).Message; msg != "The run exceeded its timeout of 2s (while step-wait was running)." {
 		t.Errorf("message %q", msg)
 	}
+	if ran := tr.Status.CompletionTime.Sub(tr.Status.StartTime.Time); ran < 2*time.Second {
+		t.Errorf("stopped after %s, before its 2s timeout", ran)
+	}
 	waitGone(t, pod)
 }
 
