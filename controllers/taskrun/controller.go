@@ -79,8 +79,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err := r.Get(ctx, req.NamespacedName, tr); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if !tr.DeletionTimestamp.IsZero() || isDone(tr) {
+	if !tr.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the pod is owned by the run: garbage collection removes it
+	}
+	if isDone(tr) {
+		return ctrl.Result{}, r.cleanupPod(ctx, tr)
 	}
 	before := tr.DeepCopy()
 	defer func() {
@@ -100,6 +103,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 			return
 		}
 		r.recordTransition(before, tr)
+		// A pod is stopped only once the run's final status is stored, so a
+		// reconcile on stale data can never mistake it for a vanished pod.
+		if isDone(tr) {
+			retErr = kerrors.NewAggregate([]error{retErr, r.cleanupPod(ctx, tr)})
+		}
 	}()
 	return r.reconcile(ctx, tr)
 }
@@ -147,6 +155,18 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 		return ctrl.Result{}, err
 	}
 
+	if pod == nil && tr.Status.PodName != "" && r.APIReader != nil {
+		// The pod cache may not have seen a pod we just created: ask the API
+		// server before calling it deleted.
+		live := &corev1.Pod{}
+		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: tr.Namespace, Name: tr.Status.PodName}, live)
+		if err == nil {
+			return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, fmt.Errorf("getting pod %s: %w", tr.Status.PodName, err)
+		}
+	}
 	if pod == nil {
 		if tr.Status.PodName != "" {
 			markStopped(tr, "PodDeleted", now)
@@ -169,11 +189,8 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 		return requeue, nil
 	}
 	if out.reason != windlassv1.ReasonSucceeded {
-		if out.reason == windlassv1.ReasonImagePullFailed || out.reason == windlassv1.ReasonUnschedulable || out.reason == windlassv1.ReasonCreateContainerErr {
+		if stopsPod[out.reason] {
 			markStopped(tr, out.reason, now)
-			if err := r.deletePod(ctx, pod); err != nil {
-				return ctrl.Result{}, err
-			}
 		}
 		finish(tr, now, false, out.reason, out.message)
 		return ctrl.Result{}, nil
@@ -217,8 +234,16 @@ func (r *Reconciler) timeout(tr *windlassv1.TaskRun) time.Duration {
 	return r.Opts.DefaultTimeout
 }
 
-// stop records the steps' states, deletes the pod and finishes the run.
-func (r *Reconciler) stop(ctx context.Context, tr *windlassv1.TaskRun, pod *corev1.Pod, reason, stepReason, message string) error {
+// stopsPod lists the final reasons whose pod may still be running and is
+// deleted once the status is stored.
+var stopsPod = map[string]bool{
+	windlassv1.ReasonCancelled: true, windlassv1.ReasonTimedOut: true, windlassv1.ReasonImagePullFailed: true,
+	windlassv1.ReasonUnschedulable: true, windlassv1.ReasonCreateContainerErr: true,
+}
+
+// stop records the steps' states and finishes the run; the pod is deleted
+// after the status is stored (cleanupPod).
+func (r *Reconciler) stop(_ context.Context, tr *windlassv1.TaskRun, pod *corev1.Pod, reason, stepReason, message string) error {
 	now := r.Clock.Now()
 	if spec := tr.Status.TaskSpec; spec != nil && pod != nil {
 		stepStates(tr, spec, pod)
@@ -227,13 +252,21 @@ func (r *Reconciler) stop(ctx context.Context, tr *windlassv1.TaskRun, pod *core
 		message += fmt.Sprintf(" (while %s was running)", step)
 	}
 	markStopped(tr, stepReason, now)
-	if pod != nil {
-		if err := r.deletePod(ctx, pod); err != nil {
-			return err
-		}
-	}
 	finish(tr, now, false, reason, message+".")
 	return nil
+}
+
+// cleanupPod deletes the pod of a run that was stopped before its steps ended.
+func (r *Reconciler) cleanupPod(ctx context.Context, tr *windlassv1.TaskRun) error {
+	c := condition(tr)
+	if c == nil || !stopsPod[c.Reason] {
+		return nil
+	}
+	pod, err := r.getPod(ctx, tr)
+	if err != nil || pod == nil || !pod.DeletionTimestamp.IsZero() {
+		return err
+	}
+	return r.deletePod(ctx, pod)
 }
 
 func (r *Reconciler) getPod(ctx context.Context, tr *windlassv1.TaskRun) (*corev1.Pod, error) {
