@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -51,6 +52,9 @@ type Reconciler struct {
 	Clock     clock.Clock
 	Images    ImageLookup
 	Opts      Options
+
+	// lastProgress remembers when a running run's step states were last written.
+	lastProgress sync.Map
 }
 
 // SetupWithManager registers the controller.
@@ -180,14 +184,28 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 		return requeue, nil
 	}
 
+	prevSteps, prevSidecars, prevReason := tr.Status.Steps, tr.Status.Sidecars, condition(tr).Reason
 	states := stepStates(tr, spec, pod)
 	out := podOutcome(spec, pod, states)
 	if !out.done {
 		if len(pod.Status.ContainerStatuses) > 0 && anyStarted(pod) {
 			setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonRunning, "Steps are running.")
 		}
+		// Step states of a running run are written at most once a second: a
+		// write per container change would compete with the kubelet for the
+		// node's CPU while it starts the step containers.
+		if condition(tr).Reason == prevReason {
+			if last, ok := r.lastProgress.Load(tr.UID); ok {
+				if wait := time.Second - now.Sub(last.(time.Time)); wait > 0 {
+					tr.Status.Steps, tr.Status.Sidecars = prevSteps, prevSidecars
+					return ctrl.Result{RequeueAfter: wait}, nil
+				}
+			}
+		}
+		r.lastProgress.Store(tr.UID, now)
 		return requeue, nil
 	}
+	r.lastProgress.Delete(tr.UID)
 	if out.reason != windlassv1.ReasonSucceeded {
 		if stopsPod[out.reason] {
 			markStopped(tr, out.reason, now)

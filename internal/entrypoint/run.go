@@ -61,7 +61,9 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) 
 	}
 	st := State{}
 	success := true
+	waitedFrom := int64(0)
 	if o.WaitFile != "" {
+		waitedFrom = time.Now().UnixMilli()
 		failed, err := waitForFile(ctx, o.WaitFile)
 		if err != nil {
 			return 1, fmt.Errorf("waiting for %s: %w", o.WaitFile, err)
@@ -79,6 +81,7 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) 
 	}
 	if st.Reason == "" {
 		st = runStep(ctx, o, stdout, stderr)
+		st.WaitedFrom = waitedFrom
 		success = st.Reason == ReasonCompleted || o.OnErrorContinue && st.Reason == ReasonError
 	}
 	if len(o.Results) > 0 {

@@ -37,6 +37,9 @@ type State struct {
 	Reason string `json:"r"`
 	// Message explains a StartError, a timeout or oversize results.
 	Message string `json:"m,omitempty"`
+	// WaitedFrom is when the entrypoint began waiting for the previous step
+	// (Unix ms): start − max(previous finish, WaitedFrom) is the hand-off latency.
+	WaitedFrom int64 `json:"w,omitempty"`
 	// StartedAt and FinishedAt are Unix milliseconds of the step's own run (after its wait).
 	StartedAt  int64 `json:"s,omitempty"`
 	FinishedAt int64 `json:"f,omitempty"`

@@ -69,7 +69,7 @@ func handoffs(ctx context.Context, kube kubernetes.Interface, ns, run string) ([
 	if err != nil {
 		return nil, err
 	}
-	type span struct{ s, f int64 }
+	type span struct{ w, s, f int64 }
 	var spans []span
 	order := map[string]int{}
 	for i, c := range pod.Spec.Containers {
@@ -84,11 +84,15 @@ func handoffs(ctx context.Context, kube kubernetes.Interface, ns, run string) ([
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", cs.Name, err)
 		}
-		spans[order[cs.Name]] = span{st.StartedAt, st.FinishedAt}
+		spans[order[cs.Name]] = span{st.WaitedFrom, st.StartedAt, st.FinishedAt}
 	}
 	var out []time.Duration
+	// The hand-off is from the later of "previous step finished" and "this
+	// step's container was up and waiting" to "this step started": the
+	// kubelet's serial container starts are measured separately (bare pod).
 	for i := 1; i < len(spans); i++ {
-		out = append(out, time.Duration(spans[i].s-spans[i-1].f)*time.Millisecond)
+		from := max(spans[i-1].f, spans[i].w)
+		out = append(out, time.Duration(spans[i].s-from)*time.Millisecond)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out, nil
