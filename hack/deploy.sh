@@ -13,8 +13,13 @@ ns=windlass-system
 deadline=$(($(date +%s) + 180))
 while :; do
 	if "$kubectl" -n "$ns" rollout status deployment/windlass-controller --timeout=1s >/dev/null 2>&1; then
-		log "controller ready: $("$kubectl" -n "$ns" get deployment windlass-controller -o jsonpath='{.spec.template.spec.containers[0].image}')"
-		exit 0
+		# Done once the previous replica is gone and the new one leads.
+		pods=$("$kubectl" -n "$ns" get pods -l app.kubernetes.io/component=controller -o name | wc -l)
+		holder=$("$kubectl" -n "$ns" get lease windlass-controller.windlass.dev -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true)
+		if [ "$pods" -eq 1 ] && [[ "$holder" == "$("$kubectl" -n "$ns" get pods -l app.kubernetes.io/component=controller -o jsonpath='{.items[0].metadata.name}')"* ]]; then
+			log "controller ready and leading: $("$kubectl" -n "$ns" get deployment windlass-controller -o jsonpath='{.spec.template.spec.containers[0].image}')"
+			exit 0
+		fi
 	fi
 	# Only pods of the new template count: an old ReplicaSet's pod may be failing for its own reasons.
 	want=$("$kubectl" -n "$ns" get deployment windlass-controller -o jsonpath='{.spec.template.spec.containers[0].image}')
