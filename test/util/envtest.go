@@ -32,6 +32,9 @@ func StartEnv() (*envtest.Environment, *rest.Config, error) {
 	}
 	cfg, err := env.Start()
 	if err != nil {
+		// Start may fail after etcd and the API server are up (a CRD the API
+		// server refuses): stop them, or they outlive the test binary.
+		_ = env.Stop()
 		return nil, nil, fmt.Errorf("starting envtest from %s: %w", assets, err)
 	}
 	return env, cfg, nil
