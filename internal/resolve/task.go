@@ -84,37 +84,17 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 	s := &subst{v: v}
 	for i := range out.Steps {
 		st := &out.Steps[i]
-		f := fmt.Sprintf("spec.steps[%d]", i)
-		s.str(f+".image", &st.Image)
-		s.list(f+".command", &st.Command)
-		s.list(f+".args", &st.Args)
-		s.str(f+".script", &st.Script)
-		s.str(f+".workingDir", &st.WorkingDir)
-		s.env(f+".env", st.Env)
-		s.envFrom(f+".envFrom", st.EnvFrom)
-		s.mounts(f+".volumeMounts", st.VolumeMounts)
+		s.container(fmt.Sprintf("spec.steps[%d]", i), containerFields{&st.Image, &st.Command, &st.Args, &st.Script,
+			&st.WorkingDir, st.Env, st.EnvFrom, st.VolumeMounts})
 	}
 	if t := out.StepTemplate; t != nil {
-		f := "spec.stepTemplate"
-		s.str(f+".image", &t.Image)
-		s.list(f+".command", &t.Command)
-		s.list(f+".args", &t.Args)
-		s.str(f+".workingDir", &t.WorkingDir)
-		s.env(f+".env", t.Env)
-		s.envFrom(f+".envFrom", t.EnvFrom)
-		s.mounts(f+".volumeMounts", t.VolumeMounts)
+		s.container("spec.stepTemplate", containerFields{&t.Image, &t.Command, &t.Args, nil,
+			&t.WorkingDir, t.Env, t.EnvFrom, t.VolumeMounts})
 	}
 	for i := range out.Sidecars {
 		sc := &out.Sidecars[i]
-		f := fmt.Sprintf("spec.sidecars[%d]", i)
-		s.str(f+".image", &sc.Image)
-		s.list(f+".command", &sc.Command)
-		s.list(f+".args", &sc.Args)
-		s.str(f+".script", &sc.Script)
-		s.str(f+".workingDir", &sc.WorkingDir)
-		s.env(f+".env", sc.Env)
-		s.envFrom(f+".envFrom", sc.EnvFrom)
-		s.mounts(f+".volumeMounts", sc.VolumeMounts)
+		s.container(fmt.Sprintf("spec.sidecars[%d]", i), containerFields{&sc.Image, &sc.Command, &sc.Args, &sc.Script,
+			&sc.WorkingDir, sc.Env, sc.EnvFrom, sc.VolumeMounts})
 	}
 	for i := range out.Volumes {
 		vol := &out.Volumes[i]
@@ -134,6 +114,30 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 		return nil, s.err
 	}
 	return out, nil
+}
+
+// containerFields are the substitutable fields steps, the stepTemplate and
+// sidecars share (script is nil for the stepTemplate).
+type containerFields struct {
+	image           *string
+	command, args   *[]string
+	script, workDir *string
+	env             []corev1.EnvVar
+	envFrom         []corev1.EnvFromSource
+	mounts          []corev1.VolumeMount
+}
+
+func (s *subst) container(f string, c containerFields) {
+	s.str(f+".image", c.image)
+	s.list(f+".command", c.command)
+	s.list(f+".args", c.args)
+	if c.script != nil {
+		s.str(f+".script", c.script)
+	}
+	s.str(f+".workingDir", c.workDir)
+	s.env(f+".env", c.env)
+	s.envFrom(f+".envFrom", c.envFrom)
+	s.mounts(f+".volumeMounts", c.mounts)
 }
 
 // subst applies Values field by field and keeps the first error.
