@@ -130,7 +130,8 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 
 	// Cancel and timeout stop the pod, whatever state it is in.
 	if tr.Spec.Status == windlassv1.TaskRunSpecStatusCancelled {
-		return ctrl.Result{}, r.stop(ctx, tr, pod, windlassv1.ReasonCancelled, "Cancelled", cancelMessage(tr))
+		r.stop(tr, pod, windlassv1.ReasonCancelled, "Cancelled", cancelMessage(tr))
+		return ctrl.Result{}, nil
 	}
 	timeout := r.timeout(tr)
 	requeue := ctrl.Result{}
@@ -139,8 +140,8 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 		// the second added here makes a timeout fire up to 1 s late, never early.
 		left := tr.Status.StartTime.Add(timeout + time.Second).Sub(now)
 		if left <= 0 {
-			return ctrl.Result{}, r.stop(ctx, tr, pod, windlassv1.ReasonTimedOut, "TimeoutExceeded",
-				fmt.Sprintf("The run exceeded its timeout of %s", timeout))
+			r.stop(tr, pod, windlassv1.ReasonTimedOut, "TimeoutExceeded", fmt.Sprintf("The run exceeded its timeout of %s", timeout))
+			return ctrl.Result{}, nil
 		}
 		requeue.RequeueAfter = left
 	}
@@ -261,7 +262,7 @@ var stopsPod = map[string]bool{
 
 // stop records the steps' states and finishes the run; the pod is deleted
 // after the status is stored (cleanupPod).
-func (r *Reconciler) stop(_ context.Context, tr *windlassv1.TaskRun, pod *corev1.Pod, reason, stepReason, message string) error {
+func (r *Reconciler) stop(tr *windlassv1.TaskRun, pod *corev1.Pod, reason, stepReason, message string) {
 	now := r.Clock.Now()
 	if spec := tr.Status.TaskSpec; spec != nil && pod != nil {
 		stepStates(tr, spec, pod)
@@ -271,7 +272,6 @@ func (r *Reconciler) stop(_ context.Context, tr *windlassv1.TaskRun, pod *corev1
 	}
 	markStopped(tr, stepReason, now)
 	finish(tr, now, false, reason, message+".")
-	return nil
 }
 
 // cleanupPod deletes the pod of a run that was stopped before its steps ended.
@@ -439,14 +439,8 @@ func (r *Reconciler) lookupImages(ctx context.Context, tr *windlassv1.TaskRun, s
 			secrets = append(secrets, s.Name)
 		}
 	}
-	for i, st := range spec.Steps {
-		if st.Script != "" || len(st.Command) > 0 || spec.StepTemplate != nil && len(spec.StepTemplate.Command) > 0 {
-			continue
-		}
-		img := st.Image
-		if img == "" && spec.StepTemplate != nil {
-			img = spec.StepTemplate.Image
-		}
+	for _, si := range podspec.ImageEntrypointNeeded(spec) {
+		i, img := si.Step, si.Image
 		if _, ok := out[img]; ok {
 			continue
 		}

@@ -29,7 +29,7 @@ type outcome struct {
 
 // isDone reports whether the run has a final Succeeded condition.
 func isDone(tr *windlassv1.TaskRun) bool {
-	c := meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
+	c := condition(tr)
 	return c != nil && c.Status != metav1.ConditionUnknown
 }
 

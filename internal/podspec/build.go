@@ -181,6 +181,29 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 	return pod, nil
 }
 
+// StepImage is a step that runs its image's own entrypoint.
+type StepImage struct {
+	Step  int
+	Image string
+}
+
+// ImageEntrypointNeeded lists, in step order, the steps that run their image's
+// own entrypoint (no script, no command of their own or from the
+// stepTemplate): Build needs Input.Images for exactly these images.
+func ImageEntrypointNeeded(spec *windlassv1.TaskSpec) []StepImage {
+	tpl := spec.StepTemplate
+	if tpl == nil {
+		tpl = &windlassv1.StepTemplate{}
+	}
+	var out []StepImage
+	for i, st := range spec.Steps {
+		if st.Script == "" && len(st.Command) == 0 && len(tpl.Command) == 0 {
+			out = append(out, StepImage{Step: i, Image: firstNonEmpty(st.Image, tpl.Image)})
+		}
+	}
+	return out
+}
+
 // stepContainer merges the stepTemplate into a step and wraps its command in the entrypoint.
 func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Input, podEnv []corev1.EnvVar, budget, maxResults int) (corev1.Container, error) {
 	tpl := spec.StepTemplate
