@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -110,8 +111,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			}); err != nil {
 				return err
 			}
+			name1 := ""
 			if d1, err = retryWatch(func(a int) (time.Duration, error) {
-				return taskRunOnce(ctx, wc, ns.Name, fmt.Sprintf("tr1-%d-%d", i, a), *image, 1)
+				name1 = fmt.Sprintf("tr1-%d-%d", i, a)
+				return taskRunOnce(ctx, wc, ns.Name, name1, *image, 1)
 			}); err != nil {
 				return err
 			}
@@ -125,6 +128,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			h, err := handoffs(ctx, kube, ns.Name, nameN)
 			if err != nil {
 				return err
+			}
+			for _, run := range []string{name1, nameN} {
+				if err := deleteTaskRun(ctx, wc, kube, ns.Name, run); err != nil {
+					return err
+				}
 			}
 			if i > 0 {
 				hand = append(hand, h...)
@@ -212,11 +220,50 @@ func waitDefaultSA(ctx context.Context, kube kubernetes.Interface, ns string) er
 	}
 }
 
+// settle deletes a finished pod the ordinary way and waits until it is gone:
+// the kubelet removes it from the API only after tearing its sandbox down, so
+// the next sample does not share the node with the previous one's cleanup.
+func settle(ctx context.Context, kube kubernetes.Interface, ns, name string) error {
+	if err := kube.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, err := kube.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			// The kubelet notices container exits at its 1-second relist, so a
+			// sample's figure depends on where in that second it starts.
+			// Waiting on the kubelet locks every next sample to the same phase;
+			// a random pause spreads the starts over the whole second instead.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(rand.N(time.Second)):
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pod %s/%s still exists a minute after its deletion (last error: %v)", ns, name, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // barePod creates one pod and times its states from a watch opened before the create.
 func barePod(ctx context.Context, kube kubernetes.Interface, ns, name, image string, n int) (podTimes, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	w, err := kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String()})
+	// ResourceVersion "0" starts the watch from the API server's cache as it
+	// is, before the create below; without it the server first waits for its
+	// cache to reach etcd's latest revision, which on a quiet cluster can time out.
+	w, err := kube.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{
+		FieldSelector:   fields.OneTermEqualSelector("metadata.name", name).String(),
+		ResourceVersion: "0",
+	})
 	if err != nil {
 		return podTimes{}, err
 	}
@@ -257,8 +304,7 @@ func barePod(ctx context.Context, kube kubernetes.Interface, ns, name, image str
 		switch p.Status.Phase {
 		case corev1.PodSucceeded:
 			pt.succeeded = now
-			_ = kube.CoreV1().Pods(ns).Delete(context.Background(), name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
-			return pt, nil
+			return pt, settle(ctx, kube, ns, name)
 		case corev1.PodFailed:
 			return pt, fmt.Errorf("pod %s failed: %+v", name, p.Status.ContainerStatuses)
 		}

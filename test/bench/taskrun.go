@@ -25,7 +25,8 @@ func taskRunOnce(ctx context.Context, wc client.WithWatch, ns, name, image strin
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	w, err := wc.Watch(ctx, &windlassv1.TaskRunList{}, client.InNamespace(ns),
-		client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("metadata.name", name)})
+		client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("metadata.name", name)},
+		&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: "0"}}) // see barePod
 	if err != nil {
 		return 0, err
 	}
@@ -60,6 +61,15 @@ func taskRunOnce(ctx context.Context, wc client.WithWatch, ns, name, image strin
 		}
 	}
 	return 0, fmt.Errorf("TaskRun %s: watch ended: %w", name, ctx.Err())
+}
+
+// deleteTaskRun deletes a measured run and waits until its pod is gone.
+func deleteTaskRun(ctx context.Context, wc client.Client, kube kubernetes.Interface, ns, name string) error {
+	tr := &windlassv1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
+	if err := client.IgnoreNotFound(wc.Delete(ctx, tr)); err != nil {
+		return err
+	}
+	return settle(ctx, kube, ns, podspec.PodName(name))
 }
 
 // handoffs reads the entrypoint's own timestamps from a finished run's pod:
