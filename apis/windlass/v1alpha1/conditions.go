@@ -21,4 +21,11 @@ const (
 	ReasonUnschedulable      = "Unschedulable"        // False: the pod cannot be scheduled
 	ReasonStepTimedOut       = "StepTimedOut"         // False: a step exceeded its own timeout
 	ReasonCreateContainerErr = "CreateContainerError" // False: the runtime could not create a step container
+
+	// PipelineRun reasons, besides Pending, Running, Succeeded, Failed, TimedOut, Cancelled and InvalidSpec.
+	ReasonCompleted           = "Completed"           // True: succeeded, but some tasks were skipped
+	ReasonStoppedRunFinally   = "StoppedRunFinally"   // Unknown while finally runs after a stop, then False
+	ReasonPipelineRunPending  = "PipelineRunPending"  // Unknown: held by spec.status until released
+	ReasonPipelineNotFound    = "PipelineNotFound"    // Unknown while waiting for the Pipeline, then False
+	ReasonCancelledRunFinally = "CancelledRunFinally" // Unknown: cancelled, finally tasks running; then Cancelled
 )

@@ -268,7 +268,7 @@ type TaskSpec struct {
 	Workspaces []WorkspaceDeclaration `json:"workspaces,omitempty"`
 	// steps run in order, each in its own container.
 	// +kubebuilder:validation:MinItems=1
-	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:MaxItems=50
 	// +listType=atomic
 	// +required
 	Steps []Step `json:"steps"`

@@ -26,8 +26,8 @@ type WorkspaceBinding struct {
 	// +required
 	Name string `json:"name"`
 	// subPath mounts only this directory of the volume.
-	// +kubebuilder:validation:MaxLength=4096
-	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/') && !self.split('/').exists(p, p == '..')",message="subPath must be relative and must not contain '..'"
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/') && self != '..' && !self.startsWith('../') && !self.endsWith('/..') && !self.contains('/../')",message="subPath must be relative and must not contain '..'"
 	// +optional
 	SubPath string `json:"subPath,omitempty"`
 	// emptyDir: a scratch volume that lives as long as the pod.
