@@ -5,10 +5,9 @@
 package podspec
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"strings"
+
+	"github.com/windlass-dev/windlass/internal/names"
 )
 
 // Paths inside every step container.
@@ -37,11 +36,11 @@ const (
 
 // PodName is the deterministic name of a run's pod: a controller restarted at
 // any moment finds the pod it made instead of making a second one.
-func PodName(taskRun string) string { return fitName(taskRun, "-pod", 253) }
+func PodName(taskRun string) string { return names.Fit(taskRun, "-pod", 253) }
 
 // ClaimName is the deterministic name of the PVC made from a workspace's
 // volumeClaimTemplate.
-func ClaimName(taskRun, workspace string) string { return fitName(taskRun+"-"+workspace, "", 253) }
+func ClaimName(taskRun, workspace string) string { return names.Fit(taskRun+"-"+workspace, "", 253) }
 
 // StepContainer is the container name of step i.
 func StepContainer(i int, name string) string {
@@ -56,15 +55,4 @@ func SidecarContainer(name string) string { return "sidecar-" + name }
 
 // LabelValue fits a name into a label value (63 characters), keeping it
 // unique with a hash suffix when it must be cut.
-func LabelValue(s string) string { return fitName(s, "", 63) }
-
-// fitName returns base+suffix, or, when longer than max, a cut base with a
-// short hash of the whole name so distinct long names stay distinct.
-func fitName(base, suffix string, max int) string {
-	if len(base)+len(suffix) <= max {
-		return base + suffix
-	}
-	sum := sha256.Sum256([]byte(base + suffix))
-	h := hex.EncodeToString(sum[:])[:8]
-	return strings.TrimRight(base[:max-len(suffix)-len(h)-1], ".-") + "-" + h + suffix
-}
+func LabelValue(s string) string { return names.Fit(s, "", 63) }

@@ -12,9 +12,16 @@ import (
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 )
 
-// Params checks the run's params against the declared ones and returns every
+// Params checks the run's params against the Task's and returns every
 // declared param's value: the run's, else the default.
 func Params(decl []windlassv1.ParamSpec, given []windlassv1.Param) (map[string]windlassv1.ParamValue, error) {
+	return BindParams("Task", decl, given)
+}
+
+// BindParams checks given params against those a kind (Task, Pipeline)
+// declares and returns every declared param's value: the given one, else the
+// default.
+func BindParams(kind string, decl []windlassv1.ParamSpec, given []windlassv1.Param) (map[string]windlassv1.ParamValue, error) {
 	declared := make(map[string]windlassv1.ParamSpec, len(decl))
 	for i, d := range decl {
 		declared[d.Name] = d
@@ -28,7 +35,7 @@ func Params(decl []windlassv1.ParamSpec, given []windlassv1.Param) (map[string]w
 	for i, p := range given {
 		d, ok := declared[p.Name]
 		if !ok {
-			return nil, fmt.Errorf("params[%d]: the Task declares no param %q (declared: %s)", i, p.Name, names(decl))
+			return nil, fmt.Errorf("params[%d]: the %s declares no param %q (declared: %s)", i, kind, p.Name, names(decl))
 		}
 		field := fmt.Sprintf("params[%d] (%s)", i, p.Name)
 		v := p.Value
@@ -52,7 +59,7 @@ func Params(decl []windlassv1.ParamSpec, given []windlassv1.Param) (map[string]w
 		out[d.Name] = *d.Default.DeepCopy()
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("params: %s required by the Task (no default) but not set by the run", quoteList(missing))
+		return nil, fmt.Errorf("params: %s required by the %s (no default) but not set by the run", quoteList(missing), kind)
 	}
 	return out, nil
 }

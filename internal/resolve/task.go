@@ -45,15 +45,7 @@ func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, 
 		Objects: map[string]map[string]string{},
 	}
 	for name, p := range params {
-		key := "params." + name
-		switch p.Type {
-		case windlassv1.ParamTypeArray:
-			v.Arrays[key] = p.ArrayVal
-		case windlassv1.ParamTypeObject:
-			v.Objects[key] = p.ObjectVal
-		default:
-			v.Strings[key] = p.StringVal
-		}
+		AddValue(v, "params."+name, p)
 	}
 	for _, r := range spec.Results {
 		v.Strings["results."+r.Name+".path"] = path.Join(ResultsDir, r.Name)
@@ -74,6 +66,18 @@ func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, 
 	v.Strings["context.taskRun.uid"] = ctx.TaskRunUID
 	v.Strings["context.task.name"] = ctx.TaskName
 	return v
+}
+
+// AddValue makes a param or result value answer for the reference key.
+func AddValue(v substitute.Values, key string, p windlassv1.ParamValue) {
+	switch p.Type {
+	case windlassv1.ParamTypeArray:
+		v.Arrays[key] = p.ArrayVal
+	case windlassv1.ParamTypeObject:
+		v.Objects[key] = p.ObjectVal
+	default:
+		v.Strings[key] = p.StringVal
+	}
 }
 
 // Task returns a copy of spec with every reference in its steps, stepTemplate,
