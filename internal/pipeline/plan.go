@@ -111,7 +111,7 @@ type planner struct {
 }
 
 type timeouts struct {
-	pipeline, tasks, finally time.Duration // 0: none
+	pipeline, tasks, finally          time.Duration // 0: none
 	pipelineHit, tasksHit, finallyHit bool
 }
 
