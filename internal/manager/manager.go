@@ -27,6 +27,7 @@ import (
 
 	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/controllers/pipelinerun"
 	"github.com/windlass-dev/windlass/controllers/taskrun"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
@@ -63,6 +64,10 @@ type Options struct {
 	TaskRunWorkers int
 	// MaxResultBytes bounds a TaskRun's results.
 	MaxResultBytes int
+	// PipelineRunWorkers reconcile PipelineRuns in parallel.
+	PipelineRunWorkers int
+	// MaxMatrixCombinations caps the TaskRuns one matrix fans out to.
+	MaxMatrixCombinations int
 	// InsecureRegistry allows plain-HTTP registries for entrypoint lookups.
 	InsecureRegistry bool
 }
@@ -80,6 +85,9 @@ func Defaults() Options {
 		TaskNotFoundTimeout: time.Minute,
 		TaskRunWorkers:      16,
 		MaxResultBytes:      64 << 10,
+
+		PipelineRunWorkers:    16,
+		MaxMatrixCombinations: 256,
 	}
 }
 
@@ -95,9 +103,11 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.EntrypointImage, "entrypoint-image", o.EntrypointImage, "image holding /entrypoint, mounted into every step (required)")
 	fs.BoolVar(&o.ImageVolumeFallback, "image-volume-fallback", o.ImageVolumeFallback, "copy the entrypoint with an init container, for runtimes without image volumes")
 	fs.DurationVar(&o.DefaultTimeout, "default-timeout", o.DefaultTimeout, "timeout of TaskRuns that set none (0: none)")
-	fs.DurationVar(&o.TaskNotFoundTimeout, "task-not-found-timeout", o.TaskNotFoundTimeout, "how long a TaskRun waits for its Task to exist")
+	fs.DurationVar(&o.TaskNotFoundTimeout, "task-not-found-timeout", o.TaskNotFoundTimeout, "how long a TaskRun waits for its Task, and a PipelineRun for its Pipeline, to exist")
 	fs.IntVar(&o.TaskRunWorkers, "taskrun-workers", o.TaskRunWorkers, "TaskRuns reconciled in parallel")
 	fs.IntVar(&o.MaxResultBytes, "max-result-bytes", o.MaxResultBytes, "results larger than this fail a TaskRun with ResultsTooLarge")
+	fs.IntVar(&o.PipelineRunWorkers, "pipelinerun-workers", o.PipelineRunWorkers, "PipelineRuns reconciled in parallel")
+	fs.IntVar(&o.MaxMatrixCombinations, "max-matrix-combinations", o.MaxMatrixCombinations, "most TaskRuns one matrix may fan out to")
 	fs.BoolVar(&o.InsecureRegistry, "insecure-registry", o.InsecureRegistry, "allow plain-HTTP registries when looking up image entrypoints")
 }
 
@@ -118,6 +128,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--default-timeout must not be negative, got %s", o.DefaultTimeout)
 	case o.TaskRunWorkers < 1:
 		return fmt.Errorf("--taskrun-workers must be at least 1, got %d", o.TaskRunWorkers)
+	case o.PipelineRunWorkers < 1:
+		return fmt.Errorf("--pipelinerun-workers must be at least 1, got %d", o.PipelineRunWorkers)
+	case o.MaxMatrixCombinations < 1:
+		return fmt.Errorf("--max-matrix-combinations must be at least 1, got %d", o.MaxMatrixCombinations)
 	case o.MaxResultBytes < 4096:
 		return fmt.Errorf("--max-result-bytes must be at least 4096, got %d", o.MaxResultBytes)
 	}
@@ -204,10 +218,23 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 	if err := tr.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the TaskRun controller: %w", err)
 	}
-	if err := metrics.Registry.Register(taskrun.NewRunningCollector(mgr.GetClient())); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return err
+	pr := &pipelinerun.Reconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("windlass-pipelinerun-controller"),
+		Opts: pipelinerun.Options{
+			DefaultTimeout: o.DefaultTimeout, NotFoundTimeout: o.TaskNotFoundTimeout,
+			Workers: o.PipelineRunWorkers, MaxMatrix: o.MaxMatrixCombinations,
+		},
+	}
+	if err := pr.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the PipelineRun controller: %w", err)
+	}
+	for _, c := range []prometheus.Collector{taskrun.NewRunningCollector(mgr.GetClient()), pipelinerun.NewRunningCollector(mgr.GetClient())} {
+		if err := metrics.Registry.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if !errors.As(err, &are) {
+				return err
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,325 @@
+// Package pipelinerun implements the PipelineRun controller: it resolves the
+// Pipeline, asks the pure engine (internal/pipeline) what to do given the
+// run's TaskRuns, creates or cancels TaskRuns accordingly and stores the
+// status. TaskRun names are deterministic, so a restart never duplicates one.
+package pipelinerun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/pipeline"
+)
+
+// Options configure the controller.
+type Options struct {
+	// DefaultTimeout applies to runs without timeouts.pipeline (0: none).
+	DefaultTimeout time.Duration
+	// NotFoundTimeout is how long a run waits for its Pipeline to appear.
+	NotFoundTimeout time.Duration
+	// Workers is the number of PipelineRuns reconciled at once.
+	Workers int
+	// MaxMatrix caps the TaskRuns one matrix may fan out to.
+	MaxMatrix int
+}
+
+// Reconciler drives PipelineRuns.
+type Reconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+	Clock    clock.Clock
+	Opts     Options
+}
+
+// ownerIndex indexes TaskRuns by the PipelineRun that controls them.
+const ownerIndex = ".metadata.pipelineRunOwner"
+
+// SetupWithManager registers the controller and its TaskRun index.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &windlassv1.TaskRun{}, ownerIndex, func(o client.Object) []string {
+		if ref := metav1.GetControllerOf(o); ref != nil && ref.Kind == "PipelineRun" && ref.APIVersion == windlassv1.GroupVersion.String() {
+			return []string{ref.Name}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&windlassv1.PipelineRun{}).
+		Owns(&windlassv1.TaskRun{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Opts.Workers, 1)}).
+		Complete(r)
+}
+
+// +kubebuilder:rbac:groups=windlass.dev,resources=pipelineruns,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=windlass.dev,resources=pipelineruns/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=windlass.dev,resources=pipelines,verbs=get;list;watch
+// +kubebuilder:rbac:groups=windlass.dev,resources=taskruns,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=windlass.dev,resources=tasks,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create
+
+// Reconcile moves one PipelineRun forward and stores its status once, at the end.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	pr := &windlassv1.PipelineRun{}
+	if err := r.Get(ctx, req.NamespacedName, pr); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !pr.DeletionTimestamp.IsZero() || isDone(pr) {
+		return ctrl.Result{}, nil
+	}
+	before := pr.DeepCopy()
+	defer func() {
+		if retErr == nil {
+			pr.Status.ObservedGeneration = pr.Generation
+		}
+		// Computed from a possibly stale cache read: the resourceVersion guard
+		// drops it rather than overwrite a newer status; that newer version's
+		// event reconciles the run again.
+		err := r.Status().Patch(ctx, pr, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return
+		}
+		if err != nil {
+			retErr = kerrors.NewAggregate([]error{retErr, err})
+			return
+		}
+		r.recordTransition(before, pr)
+	}()
+	return r.reconcile(ctx, pr)
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) (ctrl.Result, error) {
+	now := r.Clock.Now()
+	if pr.Status.StartTime == nil {
+		if pr.Spec.Status == windlassv1.PipelineRunPending {
+			setCondition(pr, metav1.ConditionUnknown, windlassv1.ReasonPipelineRunPending,
+				"The run is pending: nothing is created until spec.status is cleared.")
+			return ctrl.Result{}, nil
+		}
+		if pr.Spec.Status == windlassv1.PipelineRunCancelled || pr.Spec.Status == windlassv1.PipelineRunCancelledRunFinally {
+			finish(pr, now, windlassv1.ReasonCancelled, "The run was cancelled before it started.")
+			return ctrl.Result{}, nil
+		}
+		t := metav1.NewTime(now.Truncate(time.Second))
+		pr.Status.StartTime = &t
+		setCondition(pr, metav1.ConditionUnknown, windlassv1.ReasonRunning, "The run is starting.")
+	}
+	spec, name, err := r.pipelineSpec(ctx, pr)
+	if err != nil {
+		var nf *notFoundError
+		if errors.As(err, &nf) {
+			if now.Sub(pr.CreationTimestamp.Time) > r.Opts.NotFoundTimeout {
+				finish(pr, now, windlassv1.ReasonPipelineNotFound, err.Error())
+				return ctrl.Result{}, nil
+			}
+			setCondition(pr, metav1.ConditionUnknown, windlassv1.ReasonPipelineNotFound, err.Error()+"; waiting for it to be created")
+			return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	taskSpecs, err := r.taskSpecs(ctx, pr.Namespace, spec)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	resolved, err := pipeline.Resolve(pr, name, spec, taskSpecs)
+	if err != nil {
+		finish(pr, now, windlassv1.ReasonInvalidSpec, err.Error())
+		return ctrl.Result{}, nil
+	}
+	pr.Status.PipelineSpec = spec
+	if err := r.createClaims(ctx, pr); err != nil {
+		return ctrl.Result{}, err
+	}
+	children, err := r.children(ctx, pr)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	out, err := pipeline.Plan(pipeline.Input{
+		Run: pr, Resolved: resolved, Children: children, Now: now,
+		Config: pipeline.Config{DefaultTimeout: r.Opts.DefaultTimeout, MaxMatrix: r.Opts.MaxMatrix},
+	})
+	if errors.Is(err, pipeline.ErrInvalid) {
+		var cancelErrs []error
+		for i := range children {
+			if !childDone(&children[i]) {
+				cancelErrs = append(cancelErrs, r.cancel(ctx, &children[i], "the PipelineRun is invalid"))
+			}
+		}
+		finish(pr, now, windlassv1.ReasonInvalidSpec, errors.Unwrap(err).Error())
+		return ctrl.Result{}, kerrors.NewAggregate(cancelErrs)
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	for _, tr := range out.Create {
+		if err := r.Create(ctx, tr); err != nil && !apierrors.IsAlreadyExists(err) {
+			return ctrl.Result{}, fmt.Errorf("creating TaskRun %s: %w", tr.Name, err)
+		}
+	}
+	byName := map[string]*windlassv1.TaskRun{}
+	for i := range children {
+		byName[children[i].Name] = &children[i]
+	}
+	for _, c := range out.Cancel {
+		if err := r.cancel(ctx, byName[c.Name], c.Message); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	pr.Status.ChildReferences = out.ChildReferences
+	pr.Status.SkippedTasks = out.SkippedTasks
+	if out.FinallyStarted && pr.Status.FinallyStartTime == nil {
+		t := metav1.NewTime(now)
+		pr.Status.FinallyStartTime = &t
+	}
+	if out.Done {
+		pr.Status.Results = out.Results
+		t := metav1.NewTime(now)
+		pr.Status.CompletionTime = &t
+	}
+	setCondition(pr, out.Status, out.Reason, out.Message)
+	return ctrl.Result{RequeueAfter: out.RequeueAfter}, nil
+}
+
+// cancel asks a TaskRun to stop; its controller does the rest.
+func (r *Reconciler) cancel(ctx context.Context, tr *windlassv1.TaskRun, msg string) error {
+	if tr == nil || tr.Spec.Status == windlassv1.TaskRunSpecStatusCancelled {
+		return nil
+	}
+	patch := client.MergeFrom(tr.DeepCopy())
+	tr.Spec.Status, tr.Spec.StatusMessage = windlassv1.TaskRunSpecStatusCancelled, msg
+	if err := r.Patch(ctx, tr, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("cancelling TaskRun %s: %w", tr.Name, err)
+	}
+	return nil
+}
+
+type notFoundError struct{ kind, name string }
+
+func (e *notFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.kind, e.name) }
+
+// pipelineSpec is the pipeline the run runs: as stored when it started, else
+// embedded, else read from the referenced Pipeline.
+func (r *Reconciler) pipelineSpec(ctx context.Context, pr *windlassv1.PipelineRun) (*windlassv1.PipelineSpec, string, error) {
+	name := pr.Name
+	if pr.Spec.PipelineRef != nil {
+		name = pr.Spec.PipelineRef.Name
+	}
+	if pr.Status.PipelineSpec != nil {
+		return pr.Status.PipelineSpec, name, nil
+	}
+	if pr.Spec.PipelineSpec != nil {
+		return pr.Spec.PipelineSpec.DeepCopy(), name, nil
+	}
+	p := &windlassv1.Pipeline{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: pr.Namespace, Name: name}, p); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, "", &notFoundError{kind: "Pipeline", name: name}
+		}
+		return nil, "", err
+	}
+	return &p.Spec, name, nil
+}
+
+// taskSpecs reads the referenced Tasks that exist, so result references can
+// be checked; a missing Task is left to its TaskRun to report.
+func (r *Reconciler) taskSpecs(ctx context.Context, ns string, spec *windlassv1.PipelineSpec) (map[string]*windlassv1.TaskSpec, error) {
+	out := map[string]*windlassv1.TaskSpec{}
+	for _, list := range [][]windlassv1.PipelineTask{spec.Tasks, spec.Finally} {
+		for _, pt := range list {
+			if pt.TaskRef == nil {
+				continue
+			}
+			t := &windlassv1.Task{}
+			err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: pt.TaskRef.Name}, t)
+			switch {
+			case err == nil:
+				out[pt.Name] = &t.Spec
+			case !apierrors.IsNotFound(err):
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// children are the run's TaskRuns from the cache, those it controls only.
+func (r *Reconciler) children(ctx context.Context, pr *windlassv1.PipelineRun) ([]windlassv1.TaskRun, error) {
+	list := &windlassv1.TaskRunList{}
+	if err := r.List(ctx, list, client.InNamespace(pr.Namespace), client.MatchingFields{ownerIndex: pr.Name}); err != nil {
+		return nil, err
+	}
+	out := list.Items[:0]
+	for _, tr := range list.Items {
+		if ref := metav1.GetControllerOf(&tr); ref != nil && ref.UID == pr.UID {
+			out = append(out, tr)
+		}
+	}
+	return out, nil
+}
+
+// createClaims makes the PVCs of workspaces bound by volumeClaimTemplate,
+// owned by the run so they go with it.
+func (r *Reconciler) createClaims(ctx context.Context, pr *windlassv1.PipelineRun) error {
+	for _, b := range pr.Spec.Workspaces {
+		if b.VolumeClaimTemplate == nil {
+			continue
+		}
+		pvc := &corev1.PersistentVolumeClaim{
+			ObjectMeta: metav1.ObjectMeta{
+				Name: pipeline.ClaimName(pr.Name, b.Name), Namespace: pr.Namespace,
+				Labels: b.VolumeClaimTemplate.Labels, Annotations: b.VolumeClaimTemplate.Annotations,
+				OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(pr, windlassv1.GroupVersion.WithKind("PipelineRun"))},
+			},
+			Spec: *b.VolumeClaimTemplate.Spec.DeepCopy(),
+		}
+		if err := r.Create(ctx, pvc); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating PVC %s for workspace %q: %w", pvc.Name, b.Name, err)
+		}
+	}
+	return nil
+}
+
+func childDone(tr *windlassv1.TaskRun) bool {
+	c := meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
+	return c != nil && c.Status != metav1.ConditionUnknown
+}
+
+func condition(pr *windlassv1.PipelineRun) *metav1.Condition {
+	return meta.FindStatusCondition(pr.Status.Conditions, windlassv1.ConditionSucceeded)
+}
+
+func isDone(pr *windlassv1.PipelineRun) bool {
+	c := condition(pr)
+	return c != nil && c.Status != metav1.ConditionUnknown
+}
+
+func setCondition(pr *windlassv1.PipelineRun, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&pr.Status.Conditions, metav1.Condition{
+		Type: windlassv1.ConditionSucceeded, Status: status, Reason: reason, Message: message,
+		ObservedGeneration: pr.Generation,
+	})
+}
+
+// finish ends a run that fails before or outside the engine.
+func finish(pr *windlassv1.PipelineRun, now time.Time, reason, message string) {
+	t := metav1.NewTime(now)
+	pr.Status.CompletionTime = &t
+	setCondition(pr, metav1.ConditionFalse, reason, message)
+}

@@ -1,0 +1,81 @@
+package pipelinerun
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+)
+
+var pipelineRunDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	Name:    "windlass_pipelinerun_duration_seconds",
+	Help:    "Time from a PipelineRun's start to its completion, by final status and reason.",
+	Buckets: []float64{1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200},
+}, []string{"status", "reason"})
+
+func init() {
+	metrics.Registry.MustRegister(pipelineRunDuration)
+}
+
+// RunningCollector reports the PipelineRuns not yet finished, counted from
+// the informer cache at scrape time.
+type RunningCollector struct {
+	Reader client.Reader
+	desc   *prometheus.Desc
+}
+
+// NewRunningCollector returns the collector; register it once.
+func NewRunningCollector(r client.Reader) *RunningCollector {
+	return &RunningCollector{Reader: r, desc: prometheus.NewDesc("windlass_pipelineruns_running",
+		"PipelineRuns started (or pending) and not yet finished.", nil, nil)}
+}
+
+// Describe implements prometheus.Collector.
+func (c *RunningCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector.
+func (c *RunningCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list := &windlassv1.PipelineRunList{}
+	if err := c.Reader.List(ctx, list); err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	n := 0
+	for i := range list.Items {
+		if !isDone(&list.Items[i]) {
+			n++
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n))
+}
+
+// recordTransition emits an Event when the run starts or ends, and observes
+// its duration at the end.
+func (r *Reconciler) recordTransition(before, after *windlassv1.PipelineRun) {
+	b, a := condition(before), condition(after)
+	if a == nil || (b != nil && b.Status == a.Status && b.Reason == a.Reason) {
+		return
+	}
+	if a.Status != metav1.ConditionUnknown && after.Status.StartTime != nil && after.Status.CompletionTime != nil {
+		pipelineRunDuration.WithLabelValues(string(a.Status), a.Reason).Observe(after.Status.CompletionTime.Sub(after.Status.StartTime.Time).Seconds())
+	}
+	if r.Recorder == nil {
+		return
+	}
+	switch {
+	case a.Status == metav1.ConditionTrue:
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, a.Reason, "Finish", "%s", a.Message)
+	case a.Status == metav1.ConditionFalse:
+		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, a.Reason, "Finish", "%s", a.Message)
+	case before.Status.StartTime == nil && after.Status.StartTime != nil:
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "Started", "Start", "The run started.")
+	}
+}

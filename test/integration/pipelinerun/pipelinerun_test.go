@@ -1,0 +1,179 @@
+package pipelinerun
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/pipeline"
+)
+
+const task = `{steps: [{image: busybox, script: "true"}], results: [{name: s}, {name: a, type: array}]}`
+
+func TestDiamondRunsInGraphOrderAndPublishesResults(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.Task{}, `
+metadata: {name: shared}
+spec:
+  params: [{name: rev, default: x}, {name: items, type: array, default: []}]
+  results: [{name: s}, {name: a, type: array}]
+  steps: [{image: busybox, script: "true"}]
+`)
+	apply(t, ns, &windlassv1.Pipeline{}, `
+metadata: {name: diamond}
+spec:
+  params: [{name: rev, default: main}]
+  results: [{name: out, value: $(tasks.join.results.s)}]
+  tasks:
+  - {name: root, taskRef: {name: shared}, params: [{name: rev, value: $(params.rev)}]}
+  - {name: left, taskSpec: {params: [{name: x}], steps: [{image: busybox, script: "true"}]}, params: [{name: x, value: $(tasks.root.results.s)}]}
+  - {name: right, taskRef: {name: shared}, params: [{name: items, value: "$(tasks.root.results.a[*])"}]}
+  - {name: join, taskSpec: `+task+`, runAfter: [left, right]}
+`)
+	apply(t, ns, &windlassv1.PipelineRun{}, "metadata: {name: run}\nspec: {pipelineRef: {name: diamond}}")
+	finish(t, ns, "run-root", true, result("s", windlassv1.NewString("R")), result("a", windlassv1.NewArray("1", "2")))
+	left, right := waitTaskRun(t, ns, "run-left"), waitTaskRun(t, ns, "run-right")
+	if left.Spec.Params[0].Value.StringVal != "R" || !reflect.DeepEqual(right.Spec.Params[0].Value.ArrayVal, []string{"1", "2"}) {
+		t.Fatalf("results not passed: left %+v right %+v", left.Spec.Params, right.Spec.Params)
+	}
+	if got := taskRuns(t, ns); len(got) != 3 {
+		t.Fatalf("join started before its parents finished: %v", got)
+	}
+	finish(t, ns, "run-left", true)
+	finish(t, ns, "run-right", true)
+	finish(t, ns, "run-join", true, result("s", windlassv1.NewString("done")))
+	pr := waitDone(t, ns, "run", metav1.ConditionTrue, windlassv1.ReasonSucceeded)
+	if len(pr.Status.Results) != 1 || pr.Status.Results[0].Value.StringVal != "done" {
+		t.Errorf("results = %+v", pr.Status.Results)
+	}
+	var refs []string
+	for _, c := range pr.Status.ChildReferences {
+		refs = append(refs, c.PipelineTaskName+"="+c.Name)
+	}
+	if want := []string{"root=run-root", "left=run-left", "right=run-right", "join=run-join"}; !reflect.DeepEqual(refs, want) {
+		t.Errorf("childReferences = %v, want %v", refs, want)
+	}
+	if pr.Status.PipelineSpec == nil || len(pr.Status.PipelineSpec.Tasks) != 4 {
+		t.Error("the resolved pipelineSpec is not in the status")
+	}
+	if got := taskRuns(t, ns); len(got) != 4 {
+		t.Errorf("TaskRuns = %v, want exactly one per task", got)
+	}
+}
+
+func TestPendingCreatesNothingUntilReleased(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: held}
+spec:
+  status: PipelineRunPending
+  pipelineSpec: {tasks: [{name: a, taskSpec: `+task+`}]}
+`)
+	poll(t, "pending condition", func(ctx context.Context) bool {
+		c := cond(getRun(t, ns, "held"))
+		return c != nil && c.Reason == windlassv1.ReasonPipelineRunPending
+	})
+	if got := taskRuns(t, ns); len(got) != 0 {
+		t.Fatalf("a pending run created %v", got)
+	}
+	updateRun(t, ns, "held", func(pr *windlassv1.PipelineRun) { pr.Spec.Status = "" })
+	finish(t, ns, "held-a", true)
+	waitDone(t, ns, "held", metav1.ConditionTrue, windlassv1.ReasonSucceeded)
+}
+
+func TestRetriesMakeANewTaskRunPerAttempt(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: flaky}
+spec:
+  pipelineSpec: {tasks: [{name: a, retries: 1, taskSpec: `+task+`}]}
+`)
+	finish(t, ns, "flaky-a", false)
+	finish(t, ns, "flaky-a-retry1", true)
+	pr := waitDone(t, ns, "flaky", metav1.ConditionTrue, windlassv1.ReasonSucceeded)
+	if len(pr.Status.ChildReferences) != 2 || pr.Status.ChildReferences[1].Attempt != 1 {
+		t.Errorf("attempts not visible: %+v", pr.Status.ChildReferences)
+	}
+}
+
+func TestCancelCancelsRunningTaskRunsAndSkipsFinally(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: stop}
+spec:
+  pipelineSpec:
+    tasks: [{name: a, taskSpec: `+task+`}]
+    finally: [{name: f, taskSpec: `+task+`}]
+`)
+	waitTaskRun(t, ns, "stop-a")
+	updateRun(t, ns, "stop", func(pr *windlassv1.PipelineRun) { pr.Spec.Status = windlassv1.PipelineRunCancelled })
+	// The TaskRun controller turns the cancel into the TaskRun's final state.
+	poll(t, "TaskRun cancelled", func(ctx context.Context) bool {
+		tr := &windlassv1.TaskRun{}
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "stop-a"}, tr) == nil && tr.Spec.Status == windlassv1.TaskRunSpecStatusCancelled
+	})
+	pr := waitDone(t, ns, "stop", metav1.ConditionFalse, windlassv1.ReasonCancelled)
+	if len(pr.Status.SkippedTasks) != 1 || pr.Status.SkippedTasks[0].Reason != pipeline.SkipCancelled {
+		t.Errorf("finally must be skipped as cancelled: %+v", pr.Status.SkippedTasks)
+	}
+}
+
+func TestInvalidSpecAndNotFound(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: cyclic}
+spec:
+  pipelineSpec:
+    tasks:
+    - {name: a, taskSpec: `+task+`, params: [{name: x, value: $(tasks.b.results.s)}]}
+    - {name: b, taskSpec: `+task+`, runAfter: [a]}
+`)
+	pr := waitDone(t, ns, "cyclic", metav1.ConditionFalse, windlassv1.ReasonInvalidSpec)
+	if !strings.Contains(cond(pr).Message, "the tasks form a cycle: a → b → a") {
+		t.Errorf("message: %s", cond(pr).Message)
+	}
+	apply(t, ns, &windlassv1.PipelineRun{}, "metadata: {name: orphan}\nspec: {pipelineRef: {name: nope}}")
+	poll(t, "PipelineNotFound while waiting", func(ctx context.Context) bool {
+		c := cond(getRun(t, ns, "orphan"))
+		return c != nil && c.Reason == windlassv1.ReasonPipelineNotFound && c.Status == metav1.ConditionUnknown
+	})
+	pr = waitDone(t, ns, "orphan", metav1.ConditionFalse, windlassv1.ReasonPipelineNotFound)
+	if !strings.Contains(cond(pr).Message, `Pipeline "nope" not found`) {
+		t.Errorf("message: %s", cond(pr).Message)
+	}
+	if got := taskRuns(t, ns); len(got) != 0 {
+		t.Errorf("invalid runs created %v", got)
+	}
+}
+
+func TestVolumeClaimTemplateIsSharedByTheTasks(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: shared}
+spec:
+  workspaces:
+  - name: src
+    volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}}
+  pipelineSpec:
+    workspaces: [{name: src}]
+    tasks:
+    - {name: a, taskSpec: {workspaces: [{name: w}], steps: [{image: busybox, script: "true"}]}, workspaces: [{name: w, workspace: src}]}
+`)
+	tr := waitTaskRun(t, ns, "shared-a")
+	if w := tr.Spec.Workspaces; len(w) != 1 || w[0].PersistentVolumeClaim == nil || w[0].PersistentVolumeClaim.ClaimName != "pvc-shared-src" {
+		t.Fatalf("TaskRun workspaces = %+v", w)
+	}
+	pvc := &corev1.PersistentVolumeClaim{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "pvc-shared-src"}, pvc); err != nil {
+		t.Fatal(err)
+	}
+	if ref := metav1.GetControllerOf(pvc); ref == nil || ref.Kind != "PipelineRun" || ref.Name != "shared" {
+		t.Errorf("the claim is not owned by the run: %+v", pvc.OwnerReferences)
+	}
+}
