@@ -40,5 +40,22 @@ echo "results:"
 "$kubectl" get "$run" -o jsonpath='{range .status.results[*]}  {.name} = {.value}{"\n"}{end}'
 echo "log of step read:"
 "$kubectl" logs "pod/$("$kubectl" get "$run" -o jsonpath='{.status.podName}')" -c step-read | sed 's/^/  /'
+
+echo
+echo "== a PipelineRun: config/samples/demo-pipeline.yaml =="
+"$kubectl" apply --server-side -f <(sed -n '1,/^---$/p' config/samples/demo-pipeline.yaml | sed '$d') >/dev/null
+prun=$("$kubectl" create -f <(sed -n '/^---$/,$p' config/samples/demo-pipeline.yaml | sed '1d') -o name)
+echo "created $prun"
+"$kubectl" wait --for=condition=Succeeded "$prun" --timeout=300s
+"$kubectl" get "$prun"
+echo
+echo "TaskRuns:"
+"$kubectl" get taskruns -l "windlass.dev/pipelineRun=${prun#*/}" \
+	-o custom-columns='TASK:.metadata.labels.windlass\.dev/pipelineTask,TASKRUN:.metadata.name,SUCCEEDED:.status.conditions[0].status,START:.status.startTime,END:.status.completionTime'
+echo "results:"
+"$kubectl" get "$prun" -o jsonpath='{range .status.results[*]}  {.name} = {.value}{"\n"}{end}'
+echo "log of the finally task:"
+report=$("$kubectl" get taskruns -l "windlass.dev/pipelineRun=${prun#*/},windlass.dev/pipelineTask=report" -o jsonpath='{.items[0].status.podName}')
+"$kubectl" logs "pod/$report" -c step-report | sed 's/^/  /'
 echo
 echo "Next: export KUBECONFIG=$KUBECONFIG; 'make cluster-down' stops the local cluster."
