@@ -67,8 +67,14 @@ test-e2e: ## Tier 3: the real local cluster (started and stopped if not already 
 
 BENCH_RUNS ?= 10
 .PHONY: bench
-bench: ## Measure on the local cluster (started if needed, left up): bare pod vs TaskRun medians.
+bench: ## P1/P2 on the local cluster (started if needed, left up), then P3/P4 (bench-scale).
 	BENCH_RUNS=$(BENCH_RUNS) hack/bench.sh
+	$(MAKE) -s bench-scale
+
+SCALE_ARGS ?=
+.PHONY: bench-scale
+bench-scale: ## P3/P4: 500 PipelineRuns through the controller binary on envtest with a simulated kubelet; RSS with 1000 live runs.
+	KUBEBUILDER_ASSETS="$(K8S_BIN_DIR)" go run ./test/scale $(SCALE_ARGS)
 
 ##@ Local cluster (needs root)
 

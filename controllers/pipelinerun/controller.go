@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -88,6 +89,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	defer func() {
 		if retErr == nil {
 			pr.Status.ObservedGeneration = pr.Generation
+		}
+		if equality.Semantic.DeepEqual(before.Status, pr.Status) {
+			return // nothing to write: spare the API server a no-op patch
 		}
 		// Computed from a possibly stale cache read: the resourceVersion guard
 		// drops it rather than overwrite a newer status; that newer version's

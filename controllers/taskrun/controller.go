@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -93,6 +94,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	defer func() {
 		if retErr == nil {
 			tr.Status.ObservedGeneration = tr.Generation
+		}
+		if equality.Semantic.DeepEqual(before.Status, tr.Status) {
+			return // nothing to write: spare the API server a no-op patch
 		}
 		// The patch carries the resourceVersion it was computed from: a reconcile
 		// that read a stale TaskRun from the cache (right after our own write)

@@ -226,7 +226,12 @@ type TaskRunStatus struct {
 	// +listType=atomic
 	// +optional
 	Results []TaskRunResult `json:"results,omitempty"`
-	// taskSpec is the Task as resolved when the run started.
+	// taskSpec is the Task as resolved when the run started. Only the
+	// controller writes it: its schema is left out of the CRD, so the API
+	// server does not re-validate a whole Task on every status write.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
 	// +optional
 	TaskSpec *TaskSpec `json:"taskSpec,omitempty"`
 }
