@@ -521,13 +521,12 @@ func (p *planner) status(tasksDone bool) {
 	out.Done = tasksDone && finallyDone
 	if !out.Done {
 		out.Status, out.Reason, out.Message = metav1.ConditionUnknown, windlassv1.ReasonRunning, summary
-		switch {
-		case p.cancel == windlassv1.PipelineRunCancelled, p.cancel == windlassv1.PipelineRunCancelledRunFinally:
+		switch p.cancel {
+		case windlassv1.PipelineRunCancelled:
+			out.Reason = windlassv1.ReasonCancelled
+		case windlassv1.PipelineRunCancelledRunFinally:
 			out.Reason = windlassv1.ReasonCancelledRunFinally
-			if p.cancel == windlassv1.PipelineRunCancelled {
-				out.Reason = windlassv1.ReasonCancelled
-			}
-		case p.cancel == windlassv1.PipelineRunStoppedRunFinally:
+		case windlassv1.PipelineRunStoppedRunFinally:
 			out.Reason = windlassv1.ReasonStoppedRunFinally
 		}
 		out.RequeueAfter = p.nextDeadline()

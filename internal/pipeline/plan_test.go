@@ -125,7 +125,7 @@ func (s *sim) param(run, name string) windlassv1.ParamValue {
 
 func (s *sim) wantRunning(want ...string) {
 	s.t.Helper()
-	if got := s.running(); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+	if got := s.running(); !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0) {
 		s.t.Fatalf("running TaskRuns = %v, want %v", got, want)
 	}
 }

@@ -243,7 +243,10 @@ func settle(ctx context.Context, kube kubernetes.Interface, ns, name string) err
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("pod %s/%s still exists a minute after its deletion (last error: %v)", ns, name, err)
+			if err != nil {
+				return fmt.Errorf("pod %s/%s: still there a minute after its deletion? %w", ns, name, err)
+			}
+			return fmt.Errorf("pod %s/%s still exists a minute after its deletion", ns, name)
 		}
 		select {
 		case <-ctx.Done():

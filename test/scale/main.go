@@ -216,7 +216,7 @@ func (p *controllerProc) status(field string) int64 {
 	for _, line := range strings.Split(string(data), "\n") {
 		if strings.HasPrefix(line, field+":") {
 			var kb int64
-			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, field+":")), "%d", &kb)
+			_, _ = fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, field+":")), "%d", &kb)
 			return kb << 10
 		}
 	}
@@ -231,8 +231,8 @@ func (p *controllerProc) cpu() float64 {
 	}
 	f := strings.Fields(string(data)[strings.LastIndexByte(string(data), ')')+2:])
 	var ut, st float64
-	fmt.Sscanf(f[11], "%f", &ut)
-	fmt.Sscanf(f[12], "%f", &st)
+	_, _ = fmt.Sscanf(f[11], "%f", &ut)
+	_, _ = fmt.Sscanf(f[12], "%f", &st)
 	return (ut + st) / 100 // USER_HZ
 }
 
@@ -252,7 +252,7 @@ func machineBusy() float64 {
 	var total, idle float64
 	for i, v := range f {
 		var x float64
-		fmt.Sscanf(v, "%f", &x)
+		_, _ = fmt.Sscanf(v, "%f", &x)
 		total += x
 		if i == 3 || i == 4 { // idle, iowait
 			idle += x
