@@ -36,6 +36,16 @@ type Options struct {
 	TaskNotFoundTimeout time.Duration
 	// Workers is the number of TaskRuns reconciled at once.
 	Workers int
+	// ProgressInterval is the least time between two writes of a running
+	// run's step states (default 1s).
+	ProgressInterval time.Duration
+}
+
+func (r *Reconciler) progressInterval() time.Duration {
+	if r.Opts.ProgressInterval > 0 {
+		return r.Opts.ProgressInterval
+	}
+	return time.Second
 }
 
 // ImageLookup tells what an image runs by default, for steps without a command.
@@ -196,12 +206,13 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 		if len(pod.Status.ContainerStatuses) > 0 && anyStarted(pod) {
 			setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonRunning, "Steps are running.")
 		}
-		// Step states of a running run are written at most once a second: a
+		// Step states of a running run are written at most once per
+		// ProgressInterval (default a second): a
 		// write per container change would compete with the kubelet for the
 		// node's CPU while it starts the step containers.
 		if condition(tr).Reason == prevReason {
 			if last, ok := r.lastProgress.Load(tr.UID); ok {
-				if wait := time.Second - now.Sub(last.(time.Time)); wait > 0 {
+				if wait := r.progressInterval() - now.Sub(last.(time.Time)); wait > 0 {
 					tr.Status.Steps, tr.Status.Sidecars = prevSteps, prevSidecars
 					return ctrl.Result{RequeueAfter: wait}, nil
 				}

@@ -64,6 +64,8 @@ type Options struct {
 	TaskRunWorkers int
 	// MaxResultBytes bounds a TaskRun's results.
 	MaxResultBytes int
+	// ProgressInterval is the least time between two writes of a running TaskRun's step states.
+	ProgressInterval time.Duration
 	// PipelineRunWorkers reconcile PipelineRuns in parallel.
 	PipelineRunWorkers int
 	// MaxMatrixCombinations caps the TaskRuns one matrix fans out to.
@@ -86,6 +88,7 @@ func Defaults() Options {
 		TaskRunWorkers:      16,
 		MaxResultBytes:      64 << 10,
 
+		ProgressInterval:      time.Second,
 		PipelineRunWorkers:    16,
 		MaxMatrixCombinations: 256,
 	}
@@ -106,6 +109,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.TaskNotFoundTimeout, "task-not-found-timeout", o.TaskNotFoundTimeout, "how long a TaskRun waits for its Task, and a PipelineRun for its Pipeline, to exist")
 	fs.IntVar(&o.TaskRunWorkers, "taskrun-workers", o.TaskRunWorkers, "TaskRuns reconciled in parallel")
 	fs.IntVar(&o.MaxResultBytes, "max-result-bytes", o.MaxResultBytes, "results larger than this fail a TaskRun with ResultsTooLarge")
+	fs.DurationVar(&o.ProgressInterval, "progress-interval", o.ProgressInterval, "least time between two writes of a running TaskRun's step states")
 	fs.IntVar(&o.PipelineRunWorkers, "pipelinerun-workers", o.PipelineRunWorkers, "PipelineRuns reconciled in parallel")
 	fs.IntVar(&o.MaxMatrixCombinations, "max-matrix-combinations", o.MaxMatrixCombinations, "most TaskRuns one matrix may fan out to")
 	fs.BoolVar(&o.InsecureRegistry, "insecure-registry", o.InsecureRegistry, "allow plain-HTTP registries when looking up image entrypoints")
@@ -128,6 +132,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--default-timeout must not be negative, got %s", o.DefaultTimeout)
 	case o.TaskRunWorkers < 1:
 		return fmt.Errorf("--taskrun-workers must be at least 1, got %d", o.TaskRunWorkers)
+	case o.ProgressInterval < 0:
+		return fmt.Errorf("--progress-interval must not be negative, got %s", o.ProgressInterval)
 	case o.PipelineRunWorkers < 1:
 		return fmt.Errorf("--pipelinerun-workers must be at least 1, got %d", o.PipelineRunWorkers)
 	case o.MaxMatrixCombinations < 1:
@@ -213,6 +219,7 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 				EntrypointImage: o.EntrypointImage, InitContainerFallback: o.ImageVolumeFallback, MaxResultBytes: o.MaxResultBytes,
 			},
 			DefaultTimeout: o.DefaultTimeout, TaskNotFoundTimeout: o.TaskNotFoundTimeout, Workers: o.TaskRunWorkers,
+			ProgressInterval: o.ProgressInterval,
 		},
 	}
 	if err := tr.SetupWithManager(mgr); err != nil {
