@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -87,7 +88,9 @@ func run() error {
 		return fmt.Errorf("building the controller: %w", err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
+	// Interrupted (Ctrl-C, a timeout), the deferred stops still run: no API
+	// server, etcd or controller is left behind.
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	kubelet := &simKubelet{kube: kube}
 	go kubelet.run(ctx)
@@ -384,6 +387,8 @@ wait:
 			mu.Lock()
 			fmt.Fprintf(os.Stderr, "P3 progress: %d TaskRuns created, %d finished, %d of %d PipelineRuns done\n", len(trCreated), len(trDone), len(prDone), n)
 			mu.Unlock()
+		case <-ctx.Done():
+			return p3Result{}, ctx.Err()
 		case <-timeout:
 			mu.Lock()
 			defer mu.Unlock()
@@ -456,6 +461,9 @@ func liveMemory(ctx context.Context, c client.Client, kube kubernetes.Interface,
 		}
 		if running == n && len(pods.Items) == n {
 			break
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
 		}
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("after 10 minutes %d of %d runs are running with %d pods", running, n, len(pods.Items))
