@@ -1,9 +1,6 @@
 package pipelinerun
 
 import (
-	"context"
-	"time"
-
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -11,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/controllers/runmetrics"
 )
 
 var pipelineRunDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -23,38 +21,20 @@ func init() {
 	metrics.Registry.MustRegister(pipelineRunDuration)
 }
 
-// RunningCollector reports the PipelineRuns not yet finished, counted from
-// the informer cache at scrape time.
-type RunningCollector struct {
-	Reader client.Reader
-	desc   *prometheus.Desc
-}
-
-// NewRunningCollector returns the collector; register it once.
-func NewRunningCollector(r client.Reader) *RunningCollector {
-	return &RunningCollector{Reader: r, desc: prometheus.NewDesc("windlass_pipelineruns_running",
-		"PipelineRuns started (or pending) and not yet finished.", nil, nil)}
-}
-
-// Describe implements prometheus.Collector.
-func (c *RunningCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-// Collect implements prometheus.Collector.
-func (c *RunningCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	list := &windlassv1.PipelineRunList{}
-	if err := c.Reader.List(ctx, list); err != nil {
-		ch <- prometheus.NewInvalidMetric(c.desc, err)
-		return
-	}
-	n := 0
-	for i := range list.Items {
-		if !isDone(&list.Items[i]) {
-			n++
-		}
-	}
-	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n))
+// NewRunningCollector reports the PipelineRuns not yet finished, counted from
+// the informer cache at scrape time. Register it once.
+func NewRunningCollector(r client.Reader) prometheus.Collector {
+	return runmetrics.NewRunning(r, "windlass_pipelineruns_running", "PipelineRuns started (or pending) and not yet finished.",
+		func() *windlassv1.PipelineRunList { return &windlassv1.PipelineRunList{} },
+		func(l *windlassv1.PipelineRunList) int {
+			n := 0
+			for i := range l.Items {
+				if !isDone(&l.Items[i]) {
+					n++
+				}
+			}
+			return n
+		})
 }
 
 // recordTransition emits an Event when the run starts or ends, and observes

@@ -29,18 +29,7 @@ type ResultRef struct {
 // its params, when expressions and matrix.
 func taskStrings(pt *windlassv1.PipelineTask) []string {
 	var out []string
-	add := func(v windlassv1.ParamValue) {
-		switch v.Type {
-		case windlassv1.ParamTypeArray:
-			out = append(out, v.ArrayVal...)
-		case windlassv1.ParamTypeObject:
-			for _, k := range sortedKeys(v.ObjectVal) {
-				out = append(out, v.ObjectVal[k])
-			}
-		default:
-			out = append(out, v.StringVal)
-		}
-	}
+	add := func(v windlassv1.ParamValue) { out = append(out, valueStrings(v)...) }
 	for _, p := range pt.Params {
 		add(p.Value)
 	}

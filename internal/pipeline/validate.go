@@ -33,6 +33,13 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 	for n, ts := range taskSpecs {
 		r.TaskSpecs[n] = ts
 	}
+	for _, sec := range sections(spec) {
+		for i := range sec.tasks {
+			if ts := sec.tasks[i].TaskSpec; ts != nil {
+				r.TaskSpecs[sec.tasks[i].Name] = ts
+			}
+		}
+	}
 	if err := checkWorkspaces(run, spec); err != nil {
 		return nil, err
 	}
@@ -62,9 +69,6 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 		for i := range list {
 			pt := &list[i]
 			field := fmt.Sprintf("spec.pipelineSpec.%s[%d] (%s)", section, i, pt.Name)
-			if pt.TaskSpec != nil {
-				r.TaskSpecs[pt.Name] = pt.TaskSpec
-			}
 			for _, s := range taskStrings(pt) {
 				if m := wholeArrayRef.FindStringSubmatch(s); m != nil && (static.Arrays[m[1]] != nil || static.Objects[m[1]] != nil) {
 					continue // a whole array or object, checked against its use when the TaskRun is made
@@ -124,13 +128,6 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 // checkDeclared fails a reference to a result the task's spec (when known) does not declare.
 func (r *Resolved) checkDeclared(field string, ref ResultRef) error {
 	ts := r.TaskSpecs[ref.Task]
-	if ts == nil {
-		for _, pt := range append(append([]windlassv1.PipelineTask{}, r.Spec.Tasks...), r.Spec.Finally...) {
-			if pt.Name == ref.Task && pt.TaskSpec != nil {
-				ts = pt.TaskSpec
-			}
-		}
-	}
 	if ts == nil {
 		return nil
 	}

@@ -23,7 +23,6 @@ import (
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/internal/manager"
-	"github.com/windlass-dev/windlass/internal/pipeline"
 	"github.com/windlass-dev/windlass/test/util"
 )
 
@@ -177,8 +176,6 @@ func finish(t *testing.T, ns, name string, ok bool, results ...windlassv1.TaskRu
 func result(name string, v *windlassv1.ParamValue) windlassv1.TaskRunResult {
 	return windlassv1.TaskRunResult{Name: name, Value: *v}
 }
-
-var _ = pipeline.LabelPipelineTask
 
 // updateRun changes a run's spec as a user would, retrying on conflicts with
 // the controller's status writes.
