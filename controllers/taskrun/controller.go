@@ -21,6 +21,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/internal/podspec"
@@ -74,8 +76,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Clock = clock.RealClock{}
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&windlassv1.TaskRun{}).
-		Owns(&corev1.Pod{}).
+		Named("taskrun").
+		// TaskRuns waiting for their pod go first (see runHandler).
+		WatchesRawSource(source.Kind(mgr.GetCache(), &windlassv1.TaskRun{}, runHandler())).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &windlassv1.TaskRun{}, handler.OnlyControllerOwner())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Opts.Workers, 1)}).
 		Complete(r)
 }

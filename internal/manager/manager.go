@@ -60,7 +60,9 @@ type Options struct {
 	DefaultTimeout time.Duration
 	// TaskNotFoundTimeout is how long a TaskRun waits for its Task.
 	TaskNotFoundTimeout time.Duration
-	// TaskRunWorkers reconcile TaskRuns in parallel.
+	// TaskRunWorkers reconcile TaskRuns in parallel. A worker mostly waits on
+	// the API server (a pod create, a status write), so many are cheap; with
+	// few, a burst of new runs queues for its pods behind them.
 	TaskRunWorkers int
 	// MaxResultBytes bounds a TaskRun's results.
 	MaxResultBytes int
@@ -85,7 +87,7 @@ func Defaults() Options {
 
 		DefaultTimeout:      time.Hour,
 		TaskNotFoundTimeout: time.Minute,
-		TaskRunWorkers:      16,
+		TaskRunWorkers:      64,
 		MaxResultBytes:      64 << 10,
 
 		ProgressInterval:      time.Second,
