@@ -30,6 +30,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -71,6 +72,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// The simulated kubelet talks protobuf, as a real kubelet does.
+	pcfg := rest.CopyConfig(cfg)
+	pcfg.ContentType = "application/vnd.kubernetes.protobuf"
+	pcfg.AcceptContentTypes = pcfg.ContentType + ",application/json"
+	kubeletClient, err := kubernetes.NewForConfig(pcfg)
+	if err != nil {
+		return err
+	}
 
 	dir, err := os.MkdirTemp("", "windlass-scale-")
 	if err != nil {
@@ -92,7 +101,7 @@ func run() error {
 	// server, etcd or controller is left behind.
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	kubelet := &simKubelet{kube: kube}
+	kubelet := &simKubelet{kube: kubeletClient}
 	go kubelet.run(ctx)
 
 	// P3
@@ -112,7 +121,7 @@ func run() error {
 			}
 		}()
 	}
-	p3, err := throughput(ctx, c, kubelet, *runs)
+	p3, err := throughput(ctrl.watch(ctx), c, kubelet, *runs)
 	if err != nil {
 		ctrl.stop()
 		return err
@@ -139,7 +148,7 @@ func run() error {
 		return err
 	}
 	defer ctrl.stop()
-	rss, err := liveMemory(ctx, c, kube, ctrl, *live)
+	rss, err := liveMemory(ctrl.watch(ctx), c, kube, ctrl, *live)
 	if err != nil {
 		return err
 	}
@@ -181,7 +190,22 @@ func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
 
 // controllerProc is the controller binary running as its own process.
 type controllerProc struct {
-	cmd *exec.Cmd
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once the process has ended
+}
+
+// watch returns a context cancelled when ctx is or when the controller
+// exits: a controller that fails to start ends the benchmark at once.
+func (p *controllerProc) watch(ctx context.Context) context.Context {
+	wctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		select {
+		case <-p.exited:
+			cancel(fmt.Errorf("the controller exited (%v): see bin/scale-controller.log", p.cmd.ProcessState))
+		case <-wctx.Done():
+		}
+	}()
+	return wctx
 }
 
 func startController(bin, kubeconfig, dir, extra string) (*controllerProc, error) {
@@ -202,12 +226,18 @@ func startController(bin, kubeconfig, dir, extra string) (*controllerProc, error
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	return &controllerProc{cmd: cmd}, nil
+	p := &controllerProc{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		_ = logf.Close()
+		close(p.exited)
+	}()
+	return p, nil
 }
 
 func (p *controllerProc) stop() {
 	_ = p.cmd.Process.Kill()
-	_ = p.cmd.Wait()
+	<-p.exited
 }
 
 // status reads a field (kB) of /proc/PID/status.
@@ -388,7 +418,7 @@ wait:
 			fmt.Fprintf(os.Stderr, "P3 progress: %d TaskRuns created, %d finished, %d of %d PipelineRuns done\n", len(trCreated), len(trDone), len(prDone), n)
 			mu.Unlock()
 		case <-ctx.Done():
-			return p3Result{}, ctx.Err()
+			return p3Result{}, context.Cause(ctx)
 		case <-timeout:
 			mu.Lock()
 			defer mu.Unlock()
@@ -463,7 +493,7 @@ func liveMemory(ctx context.Context, c client.Client, kube kubernetes.Interface,
 			break
 		}
 		if ctx.Err() != nil {
-			return 0, ctx.Err()
+			return 0, context.Cause(ctx)
 		}
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("after 10 minutes %d of %d runs are running with %d pods", running, n, len(pods.Items))
