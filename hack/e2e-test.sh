@@ -11,7 +11,14 @@ ARTIFACTS="${ARTIFACTS:-$WINDLASS_ROOT/bin/e2e-artifacts}"
 started=0
 if ! "$HERE/cluster/status.sh" >/dev/null 2>&1; then
 	mkdir -p "$WINDLASS_ROOT/bin"
-	snapshot_sysctls >"$WINDLASS_ROOT/bin/sysctl.before"
+	# The host's state before the cluster: if a killed earlier cluster left its saved
+	# sysctls behind, those are the real "before" (the kubelet's values are still set,
+	# and up.sh restores the saved ones while cleaning up); otherwise, read them now.
+	if [ -s "$SYSCTL_SAVE" ]; then
+		cp "$SYSCTL_SAVE" "$WINDLASS_ROOT/bin/sysctl.before"
+	else
+		snapshot_sysctls >"$WINDLASS_ROOT/bin/sysctl.before"
+	fi
 	"$HERE/cluster/up.sh"
 	started=1
 fi
