@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/controllers/freshness"
 	"github.com/windlass-dev/windlass/internal/pipeline"
 )
 
@@ -44,7 +46,16 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	Clock    clock.Clock
 	Opts     Options
+
+	// fresh skips reconciles of a cached version our own write replaced.
+	fresh freshness.Tracker
+	// created remembers TaskRuns made but not cached yet (set up by SetupWithManager).
+	created *freshness.Expectations
 }
+
+// expectationTTL bounds how long a created TaskRun may stay out of the cache
+// before a reconcile stops waiting for it.
+const expectationTTL = 30 * time.Second
 
 // ownerIndex indexes TaskRuns by the PipelineRun that controls them.
 const ownerIndex = ".metadata.pipelineRunOwner"
@@ -54,6 +65,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
+	r.created = freshness.NewExpectations(expectationTTL, r.Clock.Now)
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &windlassv1.TaskRun{}, ownerIndex, func(o client.Object) []string {
 		if ref := metav1.GetControllerOf(o); ref != nil && ref.Kind == "PipelineRun" && ref.APIVersion == windlassv1.GroupVersion.String() {
 			return []string{ref.Name}
@@ -80,9 +92,17 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
 	pr := &windlassv1.PipelineRun{}
 	if err := r.Get(ctx, req.NamespacedName, pr); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.fresh.Forget(req.NamespacedName)
+			r.forgetCreated(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if r.fresh.Stale(req.NamespacedName, pr.ResourceVersion) {
+		return ctrl.Result{}, nil // our last write's own event reconciles it again
+	}
 	if !pr.DeletionTimestamp.IsZero() || isDone(pr) {
+		r.forgetCreated(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	before := pr.DeepCopy()
@@ -104,6 +124,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 			retErr = kerrors.NewAggregate([]error{retErr, err})
 			return
 		}
+		r.fresh.Wrote(req.NamespacedName, before.ResourceVersion, pr.ResourceVersion)
 		r.recordTransition(before, pr)
 	}()
 	return r.reconcile(ctx, pr)
@@ -155,6 +176,14 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if r.created != nil && r.created.Unseen(client.ObjectKeyFromObject(pr), func(name string) bool {
+		return slices.ContainsFunc(children, func(tr windlassv1.TaskRun) bool { return tr.Name == name })
+	}) {
+		// TaskRuns we made moments ago are not cached yet: planning now would
+		// create them again. Their create events reconcile the run again (the
+		// requeue is a safety net).
+		return ctrl.Result{RequeueAfter: expectationTTL}, nil
+	}
 	out, err := pipeline.Plan(pipeline.Input{
 		Run: pr, Resolved: resolved, Children: children, Now: now,
 		Config: pipeline.Config{DefaultTimeout: r.Opts.DefaultTimeout, MaxMatrix: r.Opts.MaxMatrix},
@@ -173,8 +202,12 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		return ctrl.Result{}, err
 	}
 	for _, tr := range out.Create {
-		if err := r.Create(ctx, tr); err != nil && !apierrors.IsAlreadyExists(err) {
+		err := r.Create(ctx, tr)
+		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return ctrl.Result{}, fmt.Errorf("creating TaskRun %s: %w", tr.Name, err)
+		}
+		if err == nil && r.created != nil {
+			r.created.Created(client.ObjectKeyFromObject(pr), tr.Name)
 		}
 	}
 	byName := map[string]*windlassv1.TaskRun{}
@@ -199,6 +232,12 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	}
 	setCondition(pr, out.Status, out.Reason, out.Message)
 	return ctrl.Result{RequeueAfter: out.RequeueAfter}, nil
+}
+
+func (r *Reconciler) forgetCreated(key client.ObjectKey) {
+	if r.created != nil {
+		r.created.Forget(key)
+	}
 }
 
 // cancel asks a TaskRun to stop; its controller does the rest.

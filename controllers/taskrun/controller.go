@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/controllers/freshness"
 	"github.com/windlass-dev/windlass/internal/podspec"
 	"github.com/windlass-dev/windlass/internal/resolve"
 )
@@ -68,6 +69,10 @@ type Reconciler struct {
 
 	// lastProgress remembers when a running run's step states were last written.
 	lastProgress sync.Map
+	// fresh skips reconciles of a cached version our own write replaced.
+	fresh freshness.Tracker
+	// created remembers pods made but not cached yet (set up by SetupWithManager).
+	created *freshness.Expectations
 }
 
 // SetupWithManager registers the controller.
@@ -75,6 +80,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
+	r.created = freshness.NewExpectations(expectationTTL, r.Clock.Now)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("taskrun").
 		// TaskRuns waiting for their pod go first (see runHandler).
@@ -96,12 +102,20 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
 	tr := &windlassv1.TaskRun{}
 	if err := r.Get(ctx, req.NamespacedName, tr); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.fresh.Forget(req.NamespacedName)
+			r.forgetCreated(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.fresh.Stale(req.NamespacedName, tr.ResourceVersion) {
+		return ctrl.Result{}, nil // our last write's own event reconciles it again
 	}
 	if !tr.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the pod is owned by the run: garbage collection removes it
 	}
 	if isDone(tr) {
+		r.forgetCreated(req.NamespacedName)
 		return ctrl.Result{}, r.cleanupPod(ctx, tr)
 	}
 	before := tr.DeepCopy()
@@ -124,6 +138,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 			retErr = kerrors.NewAggregate([]error{retErr, err})
 			return
 		}
+		r.fresh.Wrote(req.NamespacedName, before.ResourceVersion, tr.ResourceVersion)
 		r.recordTransition(before, tr)
 		// A pod is stopped only once the run's final status is stored, so a
 		// reconcile on stale data can never mistake it for a vanished pod.
@@ -144,6 +159,11 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 	pod, err := r.getPod(ctx, tr)
 	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if r.created != nil && r.created.Unseen(client.ObjectKeyFromObject(tr), func(name string) bool { return pod != nil && pod.Name == name }) {
+		// We made the pod moments ago and the cache has not shown it yet: its
+		// create event reconciles the run again (the requeue is a safety net).
+		return ctrl.Result{RequeueAfter: expectationTTL}, nil
 	}
 
 	// Cancel and timeout stop the pod, whatever state it is in.
@@ -306,6 +326,16 @@ func (r *Reconciler) cleanupPod(ctx context.Context, tr *windlassv1.TaskRun) err
 	return r.deletePod(ctx, pod)
 }
 
+// expectationTTL bounds how long a created child may stay out of the cache
+// before a reconcile stops waiting for it.
+const expectationTTL = 30 * time.Second
+
+func (r *Reconciler) forgetCreated(key client.ObjectKey) {
+	if r.created != nil {
+		r.created.Forget(key)
+	}
+}
+
 func (r *Reconciler) getPod(ctx context.Context, tr *windlassv1.TaskRun) (*corev1.Pod, error) {
 	pod := &corev1.Pod{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: tr.Namespace, Name: podspec.PodName(tr.Name)}, pod)
@@ -422,6 +452,9 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 		return ctrl.Result{}, fmt.Errorf("creating pod: %w", err)
 	default:
 		podCreationSeconds.Observe(r.Clock.Since(start).Seconds())
+		if r.created != nil {
+			r.created.Created(client.ObjectKeyFromObject(tr), pod.Name)
+		}
 	}
 	tr.Status.PodName = pod.Name
 	setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, "The pod is starting.")
