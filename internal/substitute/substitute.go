@@ -126,6 +126,28 @@ func normalize(expr string) (string, error) {
 	return b.String(), nil
 }
 
+// Paths lists where the references under root in s point, without root and
+// without a trailing index: $(params.a), $(params["a.b"][*]) and
+// $(params.obj.key) give "a", "a.b" and "obj.key".
+func Paths(root, s string) []string {
+	var out []string
+	for _, m := range refPattern.FindAllStringSubmatch(s, -1) {
+		p, err := normalize(strings.TrimSpace(m[1]))
+		if err != nil {
+			continue
+		}
+		rest, ok := strings.CutPrefix(p, root+".")
+		if !ok || rest == "" {
+			continue
+		}
+		if i := strings.LastIndex(rest, "["); i >= 0 && strings.HasSuffix(rest, "]") {
+			rest = rest[:i]
+		}
+		out = append(out, rest)
+	}
+	return out
+}
+
 func (v Values) hasRoot(root string) bool {
 	for _, r := range v.Roots {
 		if r == root {

@@ -99,3 +99,23 @@ func TestList(t *testing.T) {
 		})
 	}
 }
+
+func TestPaths(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{name: "none", in: "echo hello", want: nil},
+		{name: "dots, brackets, indexes, members", in: `$(params.a) $(params["b.c"][*]) $(params['d'][0]) $(params.obj.key)`, want: []string{"a", "b.c", "d", "obj.key"}},
+		{name: "other roots and shell substitutions are not ours", in: "$(results.x.path) $(date +%s) $(params) $(context.taskRun.name)", want: nil},
+		{name: "spaces inside are trimmed", in: "$( params.a )", want: []string{"a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, Paths("params", tt.in)); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

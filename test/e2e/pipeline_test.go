@@ -132,7 +132,8 @@ func setPipelineRunStatus(t *testing.T, ns, name string, status windlassv1.Pipel
 
 // TestPipelineDiamondPassesResultsAndSharesAWorkspace: a producer writes a
 // file to a shared claim and string, array and object results; two parallel
-// consumers read both; a join and a finally task see everything.
+// consumers read both; a join and a finally task see everything. An embedded
+// task spec uses a pipeline param it does not declare (propagated params).
 func TestPipelineDiamondPassesResultsAndSharesAWorkspace(t *testing.T) {
 	t.Parallel()
 	ns := namespace(t)
@@ -150,7 +151,7 @@ apiVersion: windlass.dev/v1alpha1
 kind: Pipeline
 metadata: {name: diamond}
 spec:
-  params: [{name: rev, default: v1}]
+  params: [{name: rev, default: v1}, {name: sep, default: /}]
   workspaces: [{name: src}]
   results:
   - {name: joined, value: $(tasks.join.results.out)}
@@ -180,7 +181,8 @@ spec:
       workspaces: [{name: src}]
       results: [{name: out}]
       steps:
-      - {name: read, image: SHELL, script: 'echo -n "$(params.rev)/$(params.arch)/$(cat $(workspaces.src.path)/README)" > $(results.out.path)'}
+      # sep is the pipeline's param, which an embedded spec may use undeclared.
+      - {name: read, image: SHELL, script: 'echo -n "$(params.rev)$(params.sep)$(params.arch)/$(cat $(workspaces.src.path)/README)" > $(results.out.path)'}
   - {name: right, taskRef: {name: echo}, params: [{name: words, value: ["$(tasks.produce.results.files[*])"]}]}
   - {name: join, taskRef: {name: echo}, params: [{name: words, value: ["$(tasks.left.results.out)", "+", "$(tasks.right.results.out)"]}]}
   finally:

@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/substitute"
+)
+
+// propagateParams lets a task spec embedded in a pipeline use the pipeline's
+// params without declaring them, as Tekton's propagated params do: each
+// $(params.<name>) in the spec that the spec does not declare but the pipeline
+// does is declared on the TaskRun's copy of the spec (as the pipeline declares
+// it) and passed the run's value, unless the pipeline task passes it itself.
+// Referenced Tasks are left alone: their params are theirs to declare.
+func propagateParams(tr *windlassv1.TaskRun, pipelineParams []windlassv1.ParamSpec, values map[string]windlassv1.ParamValue) error {
+	ts := tr.Spec.TaskSpec
+	if ts == nil || len(pipelineParams) == 0 {
+		return nil
+	}
+	declared := map[string]bool{}
+	for _, p := range ts.Params {
+		declared[p.Name] = true
+	}
+	pipeline := map[string]*windlassv1.ParamSpec{}
+	for i := range pipelineParams {
+		pipeline[pipelineParams[i].Name] = &pipelineParams[i]
+	}
+	given := map[string]bool{}
+	for _, p := range tr.Spec.Params {
+		given[p.Name] = true
+	}
+	strs, err := specStrings(ts)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, s := range strs {
+		for _, path := range substitute.Paths("params", s) {
+			if name, ok := paramOf(path, declared, pipeline); ok && !declared[name] && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		decl := *pipeline[name].DeepCopy()
+		decl.Default = nil
+		ts.Params = append(ts.Params, decl)
+		if !given[name] {
+			v := values[name]
+			tr.Spec.Params = append(tr.Spec.Params, windlassv1.Param{Name: name, Value: *v.DeepCopy()})
+		}
+	}
+	return nil
+}
+
+// paramOf is the param a reference path names: the path itself or, for an
+// object member (obj.key), a leading part of it. A param the task spec
+// declares wins over the pipeline's.
+func paramOf(path string, declared map[string]bool, pipeline map[string]*windlassv1.ParamSpec) (string, bool) {
+	for p := path; ; {
+		if declared[p] {
+			return p, true
+		}
+		if pipeline[p] != nil {
+			return p, true
+		}
+		i := strings.LastIndex(p, ".")
+		if i < 0 {
+			return "", false
+		}
+		p = p[:i]
+	}
+}
+
+// specStrings are every string in a task spec, wherever it is.
+func specStrings(ts *windlassv1.TaskSpec) ([]string, error) {
+	raw, err := json.Marshal(ts)
+	if err != nil {
+		return nil, err
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			if strings.Contains(v, "$(") {
+				out = append(out, v)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(doc)
+	return out, nil
+}

@@ -1,0 +1,115 @@
+package pipeline
+
+import (
+	"reflect"
+	"testing"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+)
+
+func TestEmbeddedTaskSpecsSeeThePipelinesParams(t *testing.T) {
+	const head = `
+spec:
+  params:
+  - {name: rev, value: abc123}
+  - {name: flags, value: [-v, -race]}
+  - {name: repo, value: {url: "https://git.example/r", branch: main}}
+  pipelineSpec:
+    params:
+    - {name: rev, description: the revision}
+    - {name: flags, type: array}
+    - {name: repo, type: object, properties: {url: {}, branch: {}}}
+    - {name: mode, default: fast}
+    tasks:
+`
+	str := func(s string) windlassv1.ParamValue {
+		return windlassv1.ParamValue{Type: windlassv1.ParamTypeString, StringVal: s}
+	}
+	for _, tc := range []struct {
+		name       string
+		task       string
+		wantDecl   []string // names of the TaskRun's taskSpec params, in order
+		wantParams map[string]windlassv1.ParamValue
+	}{
+		{
+			name:       "an undeclared string param is declared and passed, defaults included",
+			task:       `- {name: a, taskSpec: {steps: [{image: busybox, script: "git checkout $(params.rev) && echo $(params.mode)"}]}}`,
+			wantDecl:   []string{"mode", "rev"},
+			wantParams: map[string]windlassv1.ParamValue{"rev": str("abc123"), "mode": str("fast")},
+		},
+		{
+			name:       "arrays and object members, in any field",
+			task:       `- {name: a, taskSpec: {steps: [{image: busybox, args: ["$(params.flags[*])"], env: [{name: U, value: "$(params.repo.url)"}]}]}}`,
+			wantDecl:   []string{"flags", "repo"},
+			wantParams: map[string]windlassv1.ParamValue{"flags": {Type: windlassv1.ParamTypeArray, ArrayVal: []string{"-v", "-race"}}, "repo": {Type: windlassv1.ParamTypeObject, ObjectVal: map[string]string{"url": "https://git.example/r", "branch": "main"}}},
+		},
+		{
+			name:       "bracket names resolve to the same param",
+			task:       `- {name: a, taskSpec: {steps: [{image: busybox, script: "echo $(params['rev'])"}]}}`,
+			wantDecl:   []string{"rev"},
+			wantParams: map[string]windlassv1.ParamValue{"rev": str("abc123")},
+		},
+		{
+			name:       "a param the task spec declares is its own",
+			task:       `- {name: a, params: [{name: rev, value: pinned}], taskSpec: {params: [{name: rev}], steps: [{image: busybox, script: "echo $(params.rev)"}]}}`,
+			wantDecl:   []string{"rev"},
+			wantParams: map[string]windlassv1.ParamValue{"rev": str("pinned")},
+		},
+		{
+			name:       "a value the pipeline task passes wins over the run's",
+			task:       `- {name: a, params: [{name: rev, value: "v-$(params.rev)"}], taskSpec: {steps: [{image: busybox, script: "echo $(params.rev)"}]}}`,
+			wantDecl:   []string{"rev"},
+			wantParams: map[string]windlassv1.ParamValue{"rev": str("v-abc123")},
+		},
+		{
+			name:       "an unknown param is left for the TaskRun to report",
+			task:       `- {name: a, taskSpec: {steps: [{image: busybox, script: "echo $(params.nope) $(date)"}]}}`,
+			wantDecl:   nil,
+			wantParams: map[string]windlassv1.ParamValue{},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(t, head+"    "+tc.task+"\n")
+			s.plan()
+			tr := s.children["pr-a"]
+			if tr == nil {
+				t.Fatalf("no TaskRun created: %v", s.names())
+			}
+			var decl []string
+			for _, p := range tr.Spec.TaskSpec.Params {
+				decl = append(decl, p.Name)
+				if p.Default != nil {
+					t.Errorf("declared param %s keeps a default: the run's value is passed instead", p.Name)
+				}
+			}
+			if !reflect.DeepEqual(decl, tc.wantDecl) {
+				t.Errorf("taskSpec params = %v, want %v", decl, tc.wantDecl)
+			}
+			got := map[string]windlassv1.ParamValue{}
+			for _, p := range tr.Spec.Params {
+				if _, dup := got[p.Name]; dup {
+					t.Errorf("param %s passed twice", p.Name)
+				}
+				got[p.Name] = p.Value
+			}
+			if !reflect.DeepEqual(got, tc.wantParams) {
+				t.Errorf("params = %+v, want %+v", got, tc.wantParams)
+			}
+		})
+	}
+}
+
+func TestReferencedTasksAreLeftAlone(t *testing.T) {
+	s := newSim(t, `
+spec:
+  pipelineSpec:
+    params: [{name: rev, default: x}]
+    tasks:
+    - {name: a, taskRef: {name: build}}
+`)
+	s.plan()
+	tr := s.children["pr-a"]
+	if tr.Spec.TaskSpec != nil || len(tr.Spec.Params) != 0 {
+		t.Errorf("a referenced Task got %+v / %+v", tr.Spec.TaskSpec, tr.Spec.Params)
+	}
+}
