@@ -475,7 +475,14 @@ func TestResolveRejects(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"unknown param", `
   pipelineSpec:
-    tasks: [{name: a, taskRef: {name: t}, params: [{name: x, value: $(params.nope)}]}]`, "spec.pipelineSpec.tasks[0] (a): $(params.nope): no such value"},
+    tasks: [{name: a, taskRef: {name: t}, params: [{name: x, value: $(params.nope)}]}]`, "spec.pipelineSpec.tasks[0].params[0].value (a): $(params.nope): no such value"},
+		{"unknown param in a when, exactly where", `
+  pipelineSpec:
+    params: [{name: ok, default: x}]
+    tasks: [{name: a, taskRef: {name: t}, when: [{input: $(params.ok), operator: in, values: [x, "$(params.nope)"]}]}]`, "spec.pipelineSpec.tasks[0].when[0].values[1] (a): $(params.nope): no such value"},
+		{"unknown param in a matrix include, exactly where", `
+  pipelineSpec:
+    tasks: [{name: a, taskRef: {name: t}, matrix: {include: [{name: i, params: [{name: x, value: $(params.nope)}]}]}}]`, "spec.pipelineSpec.tasks[0].matrix.include[0].params[0].value (a): $(params.nope): no such value"},
 		{"cycle through results", `
   pipelineSpec:
     tasks:

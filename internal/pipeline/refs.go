@@ -6,6 +6,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 
@@ -25,27 +26,58 @@ type ResultRef struct {
 	Result  string
 }
 
-// strings returns every string of a pipeline task that may hold references:
-// its params, when expressions and matrix.
-func taskStrings(pt *windlassv1.PipelineTask) []string {
-	var out []string
-	add := func(v windlassv1.ParamValue) { out = append(out, valueStrings(v)...) }
-	for _, p := range pt.Params {
-		add(p.Value)
+// taskString is a string of a pipeline task that may hold references, with
+// where it is, relative to the task: params[0].value, when[1].values[2], ...
+type taskString struct {
+	field, s string
+}
+
+// taskFields returns every string of a pipeline task that may hold
+// references: its params, when expressions and matrix.
+func taskFields(pt *windlassv1.PipelineTask) []taskString {
+	var out []taskString
+	add := func(field string, v windlassv1.ParamValue) {
+		switch v.Type {
+		case windlassv1.ParamTypeArray:
+			for i, e := range v.ArrayVal {
+				out = append(out, taskString{fmt.Sprintf("%s[%d]", field, i), e})
+			}
+		case windlassv1.ParamTypeObject:
+			for _, k := range sortedKeys(v.ObjectVal) {
+				out = append(out, taskString{fmt.Sprintf("%s.%s", field, k), v.ObjectVal[k]})
+			}
+		default:
+			out = append(out, taskString{field, v.StringVal})
+		}
 	}
-	for _, w := range pt.When {
-		out = append(out, w.Input, w.CEL)
-		out = append(out, w.Values...)
+	for i, p := range pt.Params {
+		add(fmt.Sprintf("params[%d].value", i), p.Value)
+	}
+	for i, w := range pt.When {
+		out = append(out, taskString{fmt.Sprintf("when[%d].input", i), w.Input}, taskString{fmt.Sprintf("when[%d].cel", i), w.CEL})
+		for j, v := range w.Values {
+			out = append(out, taskString{fmt.Sprintf("when[%d].values[%d]", i, j), v})
+		}
 	}
 	if pt.Matrix != nil {
-		for _, p := range pt.Matrix.Params {
-			add(p.Value)
+		for i, p := range pt.Matrix.Params {
+			add(fmt.Sprintf("matrix.params[%d].value", i), p.Value)
 		}
-		for _, inc := range pt.Matrix.Include {
-			for _, p := range inc.Params {
-				add(p.Value)
+		for i, inc := range pt.Matrix.Include {
+			for j, p := range inc.Params {
+				add(fmt.Sprintf("matrix.include[%d].params[%d].value", i, j), p.Value)
 			}
 		}
+	}
+	return out
+}
+
+// taskStrings are the strings of taskFields alone.
+func taskStrings(pt *windlassv1.PipelineTask) []string {
+	fields := taskFields(pt)
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.s
 	}
 	return out
 }

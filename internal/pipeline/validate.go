@@ -69,11 +69,11 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 		for i := range list {
 			pt := &list[i]
 			field := fmt.Sprintf("spec.pipelineSpec.%s[%d] (%s)", section, i, pt.Name)
-			for _, s := range taskStrings(pt) {
-				if m := wholeArrayRef.FindStringSubmatch(s); m != nil && (static.Arrays[m[1]] != nil || static.Objects[m[1]] != nil) {
+			for _, f := range taskFields(pt) {
+				if m := wholeArrayRef.FindStringSubmatch(f.s); m != nil && (static.Arrays[m[1]] != nil || static.Objects[m[1]] != nil) {
 					continue // a whole array or object, checked against its use when the TaskRun is made
 				}
-				if _, err := static.String(field, s); err != nil {
+				if _, err := static.String(fmt.Sprintf("spec.pipelineSpec.%s[%d].%s (%s)", section, i, f.field, pt.Name), f.s); err != nil {
 					return nil, err
 				}
 			}
