@@ -12,8 +12,8 @@ import (
 // think them missing and create them again (an AlreadyExists round trip for the
 // API server); the child's own create event reconciles the parent once it is
 // cached. An expectation lapses after TTL, so a child deleted before the cache
-// ever saw it cannot hold its parent back for long. The zero value is not
-// ready: use NewExpectations.
+// ever saw it cannot hold its parent back for long. Make one with
+// NewExpectations; a nil *Expectations expects nothing.
 type Expectations struct {
 	ttl time.Duration
 	now func() time.Time
@@ -22,6 +22,10 @@ type Expectations struct {
 	pending map[types.NamespacedName]map[string]time.Time // parent → child name → when created
 }
 
+// ExpectationTTL is how long a created child may stay out of the cache before
+// a reconcile stops waiting for it: far longer than a watch event takes.
+const ExpectationTTL = 30 * time.Second
+
 // NewExpectations returns Expectations that lapse after ttl; now is the clock.
 func NewExpectations(ttl time.Duration, now func() time.Time) *Expectations {
 	return &Expectations{ttl: ttl, now: now, pending: map[types.NamespacedName]map[string]time.Time{}}
@@ -29,6 +33,9 @@ func NewExpectations(ttl time.Duration, now func() time.Time) *Expectations {
 
 // Created records that parent created the child named child.
 func (e *Expectations) Created(parent types.NamespacedName, child string) {
+	if e == nil {
+		return
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	m := e.pending[parent]
@@ -42,6 +49,9 @@ func (e *Expectations) Created(parent types.NamespacedName, child string) {
 // Unseen reports whether a child parent created is neither in the cache yet
 // (cached reports that) nor lapsed. Children the cache shows are forgotten.
 func (e *Expectations) Unseen(parent types.NamespacedName, cached func(child string) bool) bool {
+	if e == nil {
+		return false
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	m := e.pending[parent]
@@ -63,6 +73,9 @@ func (e *Expectations) Unseen(parent types.NamespacedName, cached func(child str
 
 // Forget drops what is expected of parent (it is gone or finished).
 func (e *Expectations) Forget(parent types.NamespacedName) {
+	if e == nil {
+		return
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.pending, parent)

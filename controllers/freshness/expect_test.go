@@ -66,3 +66,13 @@ func TestExpectations(t *testing.T) {
 		})
 	}
 }
+
+func TestNilExpectationsExpectNothing(t *testing.T) {
+	var e *Expectations
+	p := types.NamespacedName{Namespace: "ns", Name: "p"}
+	e.Created(p, "a")
+	if e.Unseen(p, func(string) bool { return false }) {
+		t.Error("a nil Expectations reported an unseen child")
+	}
+	e.Forget(p)
+}

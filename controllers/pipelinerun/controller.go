@@ -53,10 +53,6 @@ type Reconciler struct {
 	created *freshness.Expectations
 }
 
-// expectationTTL bounds how long a created TaskRun may stay out of the cache
-// before a reconcile stops waiting for it.
-const expectationTTL = 30 * time.Second
-
 // ownerIndex indexes TaskRuns by the PipelineRun that controls them.
 const ownerIndex = ".metadata.pipelineRunOwner"
 
@@ -65,7 +61,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
-	r.created = freshness.NewExpectations(expectationTTL, r.Clock.Now)
+	r.created = freshness.NewExpectations(freshness.ExpectationTTL, r.Clock.Now)
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &windlassv1.TaskRun{}, ownerIndex, func(o client.Object) []string {
 		if ref := metav1.GetControllerOf(o); ref != nil && ref.Kind == "PipelineRun" && ref.APIVersion == windlassv1.GroupVersion.String() {
 			return []string{ref.Name}
@@ -94,7 +90,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err := r.Get(ctx, req.NamespacedName, pr); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.fresh.Forget(req.NamespacedName)
-			r.forgetCreated(req.NamespacedName)
+			r.created.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -102,7 +98,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, nil // our last write's own event reconciles it again
 	}
 	if !pr.DeletionTimestamp.IsZero() || isDone(pr) {
-		r.forgetCreated(req.NamespacedName)
+		r.created.Forget(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	before := pr.DeepCopy()
@@ -176,13 +172,13 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if r.created != nil && r.created.Unseen(client.ObjectKeyFromObject(pr), func(name string) bool {
+	if r.created.Unseen(client.ObjectKeyFromObject(pr), func(name string) bool {
 		return slices.ContainsFunc(children, func(tr windlassv1.TaskRun) bool { return tr.Name == name })
 	}) {
 		// TaskRuns we made moments ago are not cached yet: planning now would
 		// create them again. Their create events reconcile the run again (the
 		// requeue is a safety net).
-		return ctrl.Result{RequeueAfter: expectationTTL}, nil
+		return ctrl.Result{RequeueAfter: freshness.ExpectationTTL}, nil
 	}
 	out, err := pipeline.Plan(pipeline.Input{
 		Run: pr, Resolved: resolved, Children: children, Now: now,
@@ -206,7 +202,7 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return ctrl.Result{}, fmt.Errorf("creating TaskRun %s: %w", tr.Name, err)
 		}
-		if err == nil && r.created != nil {
+		if err == nil {
 			r.created.Created(client.ObjectKeyFromObject(pr), tr.Name)
 		}
 	}
@@ -232,12 +228,6 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	}
 	setCondition(pr, out.Status, out.Reason, out.Message)
 	return ctrl.Result{RequeueAfter: out.RequeueAfter}, nil
-}
-
-func (r *Reconciler) forgetCreated(key client.ObjectKey) {
-	if r.created != nil {
-		r.created.Forget(key)
-	}
 }
 
 // cancel asks a TaskRun to stop; its controller does the rest.

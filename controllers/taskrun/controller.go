@@ -80,7 +80,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
-	r.created = freshness.NewExpectations(expectationTTL, r.Clock.Now)
+	r.created = freshness.NewExpectations(freshness.ExpectationTTL, r.Clock.Now)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("taskrun").
 		// TaskRuns waiting for their pod go first (see runHandler).
@@ -104,7 +104,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err := r.Get(ctx, req.NamespacedName, tr); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.fresh.Forget(req.NamespacedName)
-			r.forgetCreated(req.NamespacedName)
+			r.created.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -115,7 +115,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, nil // the pod is owned by the run: garbage collection removes it
 	}
 	if isDone(tr) {
-		r.forgetCreated(req.NamespacedName)
+		r.created.Forget(req.NamespacedName)
 		return ctrl.Result{}, r.cleanupPod(ctx, tr)
 	}
 	before := tr.DeepCopy()
@@ -160,10 +160,10 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if r.created != nil && r.created.Unseen(client.ObjectKeyFromObject(tr), func(name string) bool { return pod != nil && pod.Name == name }) {
+	if r.created.Unseen(client.ObjectKeyFromObject(tr), func(name string) bool { return pod != nil && pod.Name == name }) {
 		// We made the pod moments ago and the cache has not shown it yet: its
 		// create event reconciles the run again (the requeue is a safety net).
-		return ctrl.Result{RequeueAfter: expectationTTL}, nil
+		return ctrl.Result{RequeueAfter: freshness.ExpectationTTL}, nil
 	}
 
 	// Cancel and timeout stop the pod, whatever state it is in.
@@ -326,16 +326,6 @@ func (r *Reconciler) cleanupPod(ctx context.Context, tr *windlassv1.TaskRun) err
 	return r.deletePod(ctx, pod)
 }
 
-// expectationTTL bounds how long a created child may stay out of the cache
-// before a reconcile stops waiting for it.
-const expectationTTL = 30 * time.Second
-
-func (r *Reconciler) forgetCreated(key client.ObjectKey) {
-	if r.created != nil {
-		r.created.Forget(key)
-	}
-}
-
 func (r *Reconciler) getPod(ctx context.Context, tr *windlassv1.TaskRun) (*corev1.Pod, error) {
 	pod := &corev1.Pod{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: tr.Namespace, Name: podspec.PodName(tr.Name)}, pod)
@@ -452,9 +442,7 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 		return ctrl.Result{}, fmt.Errorf("creating pod: %w", err)
 	default:
 		podCreationSeconds.Observe(r.Clock.Since(start).Seconds())
-		if r.created != nil {
-			r.created.Created(client.ObjectKeyFromObject(tr), pod.Name)
-		}
+		r.created.Created(client.ObjectKeyFromObject(tr), pod.Name)
 	}
 	tr.Status.PodName = pod.Name
 	setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, "The pod is starting.")

@@ -33,39 +33,47 @@ type taskString struct {
 }
 
 // taskFields returns every string of a pipeline task that may hold
-// references: its params, when expressions and matrix.
-func taskFields(pt *windlassv1.PipelineTask) []taskString {
+// references: its params, when expressions and matrix. Fields are named only
+// when named is set: the planner, which walks these on every reconcile, needs
+// the strings alone.
+func taskFields(pt *windlassv1.PipelineTask, named bool) []taskString {
 	var out []taskString
+	at := func(format string, a ...any) string {
+		if !named {
+			return ""
+		}
+		return fmt.Sprintf(format, a...)
+	}
 	add := func(field string, v windlassv1.ParamValue) {
 		switch v.Type {
 		case windlassv1.ParamTypeArray:
 			for i, e := range v.ArrayVal {
-				out = append(out, taskString{fmt.Sprintf("%s[%d]", field, i), e})
+				out = append(out, taskString{at("%s[%d]", field, i), e})
 			}
 		case windlassv1.ParamTypeObject:
 			for _, k := range sortedKeys(v.ObjectVal) {
-				out = append(out, taskString{fmt.Sprintf("%s.%s", field, k), v.ObjectVal[k]})
+				out = append(out, taskString{at("%s.%s", field, k), v.ObjectVal[k]})
 			}
 		default:
 			out = append(out, taskString{field, v.StringVal})
 		}
 	}
 	for i, p := range pt.Params {
-		add(fmt.Sprintf("params[%d].value", i), p.Value)
+		add(at("params[%d].value", i), p.Value)
 	}
 	for i, w := range pt.When {
-		out = append(out, taskString{fmt.Sprintf("when[%d].input", i), w.Input}, taskString{fmt.Sprintf("when[%d].cel", i), w.CEL})
+		out = append(out, taskString{at("when[%d].input", i), w.Input}, taskString{at("when[%d].cel", i), w.CEL})
 		for j, v := range w.Values {
-			out = append(out, taskString{fmt.Sprintf("when[%d].values[%d]", i, j), v})
+			out = append(out, taskString{at("when[%d].values[%d]", i, j), v})
 		}
 	}
 	if pt.Matrix != nil {
 		for i, p := range pt.Matrix.Params {
-			add(fmt.Sprintf("matrix.params[%d].value", i), p.Value)
+			add(at("matrix.params[%d].value", i), p.Value)
 		}
 		for i, inc := range pt.Matrix.Include {
 			for j, p := range inc.Params {
-				add(fmt.Sprintf("matrix.include[%d].params[%d].value", i, j), p.Value)
+				add(at("matrix.include[%d].params[%d].value", i, j), p.Value)
 			}
 		}
 	}
@@ -74,7 +82,7 @@ func taskFields(pt *windlassv1.PipelineTask) []taskString {
 
 // taskStrings are the strings of taskFields alone.
 func taskStrings(pt *windlassv1.PipelineTask) []string {
-	fields := taskFields(pt)
+	fields := taskFields(pt, false)
 	out := make([]string, len(fields))
 	for i, f := range fields {
 		out[i] = f.s
