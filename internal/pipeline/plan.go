@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
@@ -485,6 +486,30 @@ func (p *planner) cancels() {
 	sort.Slice(p.out.Cancel, func(i, j int) bool { return p.out.Cancel[i].Name < p.out.Cancel[j].Name })
 }
 
+// waiting names each task whose TaskRun is held up by something only a user
+// can fix (its Task does not exist yet), with the TaskRun's own explanation,
+// so that the run's message says why it is not moving.
+func (p *planner) waiting() []string {
+	var out []string
+	for _, sec := range sections(p.in.Resolved.Spec) {
+		for _, pt := range sec.tasks {
+			var first *windlassv1.TaskRun // of a matrix, the lowest name: the same message on every reconcile
+			for _, byIndex := range p.children[pt.Name] {
+				for _, tr := range byIndex {
+					c := meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
+					if c != nil && c.Status == metav1.ConditionUnknown && c.Reason == windlassv1.ReasonTaskNotFound && (first == nil || tr.Name < first.Name) {
+						first = tr
+					}
+				}
+			}
+			if first != nil {
+				out = append(out, fmt.Sprintf("task %s (TaskRun %s: %s)", pt.Name, first.Name, message(first)))
+			}
+		}
+	}
+	return out
+}
+
 // status fills in the run's status from the outcomes.
 func (p *planner) status(tasksDone bool) {
 	r := p.in.Resolved
@@ -521,6 +546,9 @@ func (p *planner) status(tasksDone bool) {
 	out.Done = tasksDone && finallyDone
 	if !out.Done {
 		out.Status, out.Reason, out.Message = metav1.ConditionUnknown, windlassv1.ReasonRunning, summary
+		if w := p.waiting(); len(w) > 0 {
+			out.Message += "; waiting: " + strings.Join(w, "; ")
+		}
 		switch p.cancel {
 		case windlassv1.PipelineRunCancelled:
 			out.Reason = windlassv1.ReasonCancelled

@@ -288,6 +288,43 @@ spec:
 	}
 }
 
+func TestRunSaysWhichTaskWaitsForItsTask(t *testing.T) {
+	s := newSim(t, `
+spec:
+  pipelineSpec:
+    tasks:
+    - {name: build, taskRef: {name: builder}}
+    - {name: lint, taskSpec: `+task+`}
+    - {name: fan, taskRef: {name: fanner}, matrix: {params: [{name: x, value: [a, b]}]}}
+`)
+	s.plan()
+	s.wantRunning("pr-build", "pr-fan-0", "pr-fan-1", "pr-lint")
+	if strings.Contains(s.last.Message, "waiting") {
+		t.Fatalf("nothing waits yet, but the message says so: %s", s.last.Message)
+	}
+	waitFor := func(run, task string) {
+		s.children[run].Status.Conditions = []metav1.Condition{{Type: windlassv1.ConditionSucceeded, Status: metav1.ConditionUnknown,
+			Reason: windlassv1.ReasonTaskNotFound, Message: fmt.Sprintf("Task %q not found; waiting for it to be created", task)}}
+	}
+	waitFor("pr-build", "builder")
+	waitFor("pr-fan-0", "fanner")
+	waitFor("pr-fan-1", "fanner")
+	s.plan()
+	want := `; waiting: task build (TaskRun pr-build: TaskNotFound: Task "builder" not found; waiting for it to be created); ` +
+		`task fan (TaskRun pr-fan-0: TaskNotFound: Task "fanner" not found; waiting for it to be created)`
+	if !strings.HasSuffix(s.last.Message, want) || s.last.Status != metav1.ConditionUnknown {
+		t.Fatalf("message = %q, want it to end with %q", s.last.Message, want)
+	}
+	// Once the Tasks exist the runs go on, and the message stops saying so.
+	for _, n := range []string{"pr-build", "pr-fan-0", "pr-fan-1"} {
+		s.children[n].Status.Conditions = []metav1.Condition{{Type: windlassv1.ConditionSucceeded, Status: metav1.ConditionUnknown, Reason: windlassv1.ReasonRunning}}
+	}
+	s.plan()
+	if strings.Contains(s.last.Message, "waiting") {
+		t.Fatalf("the Tasks exist now, but the message still says the run waits: %s", s.last.Message)
+	}
+}
+
 func TestRetriesThenSuccess(t *testing.T) {
 	s := newSim(t, `
 spec:

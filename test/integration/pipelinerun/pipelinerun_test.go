@@ -152,6 +152,27 @@ spec:
 	}
 }
 
+func TestMissingTaskIsNamedOnTheRun(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: ref}
+spec:
+  pipelineSpec: {tasks: [{name: build, taskRef: {name: builder}}, {name: lint, taskSpec: `+task+`}]}
+`)
+	// While its TaskRun waits for the Task, the run says which task waits and why.
+	poll(t, "the run names the task waiting for its Task", func(ctx context.Context) bool {
+		c := cond(getRun(t, ns, "ref"))
+		return c != nil && c.Status == metav1.ConditionUnknown && c.Reason == windlassv1.ReasonRunning &&
+			strings.Contains(c.Message, `waiting: task build (TaskRun ref-build: TaskNotFound: Task "builder" not found; waiting for it to be created)`)
+	})
+	finish(t, ns, "ref-lint", true)
+	// After the bound the TaskRun fails, and so does the run, naming the cause.
+	pr := waitDone(t, ns, "ref", metav1.ConditionFalse, windlassv1.ReasonFailed)
+	if msg := cond(pr).Message; !strings.Contains(msg, `failed: build (TaskRun ref-build: TaskNotFound: Task "builder" not found)`) || strings.Contains(msg, "waiting") {
+		t.Errorf("message: %s", msg)
+	}
+}
+
 func TestVolumeClaimTemplateIsSharedByTheTasks(t *testing.T) {
 	ns := namespace(t)
 	apply(t, ns, &windlassv1.PipelineRun{}, `
