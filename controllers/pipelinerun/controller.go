@@ -129,14 +129,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) (ctrl.Result, error) {
 	now := r.Clock.Now()
 	if pr.Status.StartTime == nil {
-		if pr.Spec.Status == windlassv1.PipelineRunPending {
-			setCondition(pr, metav1.ConditionUnknown, windlassv1.ReasonPipelineRunPending,
-				"The run is pending: nothing is created until spec.status is cleared.")
-			return ctrl.Result{}, nil
-		}
-		if pr.Spec.Status == windlassv1.PipelineRunCancelled || pr.Spec.Status == windlassv1.PipelineRunCancelledRunFinally {
-			finish(pr, now, windlassv1.ReasonCancelled, "The run was cancelled before it started.")
-			return ctrl.Result{}, nil
+		switch pr.Spec.Status {
+		case windlassv1.PipelineRunPending, windlassv1.PipelineRunCancelled, windlassv1.PipelineRunCancelledRunFinally:
+			started, err := r.hasChildren(ctx, pr)
+			if err != nil {
+				return ctrl.Result{}, err
+			}
+			switch {
+			case started:
+				// The write that recorded the start was lost (it raced the
+				// user's update, or the controller restarted): plan as usual,
+				// so that TaskRuns already made are cancelled, not orphaned.
+			case pr.Spec.Status == windlassv1.PipelineRunPending:
+				setCondition(pr, metav1.ConditionUnknown, windlassv1.ReasonPipelineRunPending,
+					"The run is pending: nothing is created until spec.status is cleared.")
+				return ctrl.Result{}, nil
+			default:
+				finish(pr, now, windlassv1.ReasonCancelled, "The run was cancelled before it started.")
+				return ctrl.Result{}, nil
+			}
 		}
 		t := metav1.NewTime(now.Truncate(time.Second))
 		pr.Status.StartTime = &t
@@ -228,6 +239,16 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	}
 	setCondition(pr, out.Status, out.Reason, out.Message)
 	return ctrl.Result{RequeueAfter: out.RequeueAfter}, nil
+}
+
+// hasChildren tells whether the run made any TaskRun: one in the cache, or
+// one created moments ago that the cache has not shown yet.
+func (r *Reconciler) hasChildren(ctx context.Context, pr *windlassv1.PipelineRun) (bool, error) {
+	children, err := r.children(ctx, pr)
+	if err != nil || len(children) > 0 {
+		return len(children) > 0, err
+	}
+	return r.created.Unseen(client.ObjectKeyFromObject(pr), func(string) bool { return false }), nil
 }
 
 // cancel asks a TaskRun to stop; its controller does the rest.

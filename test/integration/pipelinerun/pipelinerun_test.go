@@ -124,6 +124,46 @@ spec:
 	}
 }
 
+// A run whose start was never recorded (the status write lost a race with the
+// user's cancel, or the controller restarted in between) but that already
+// made TaskRuns cancels them, rather than ending as "cancelled before it
+// started" and leaving them running.
+func TestCancelAfterALostStartWriteCancelsTheTaskRuns(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: lost}
+spec:
+  status: PipelineRunPending
+  pipelineSpec: {tasks: [{name: a, taskSpec: `+task+`}, {name: b, taskSpec: `+task+`, runAfter: [a]}]}
+`)
+	poll(t, "pending condition", func(ctx context.Context) bool {
+		c := cond(getRun(t, ns, "lost"))
+		return c != nil && c.Reason == windlassv1.ReasonPipelineRunPending
+	})
+	// The TaskRun the lost reconcile made: named, labelled and owned as the controller makes it.
+	pr := getRun(t, ns, "lost")
+	apply(t, ns, &windlassv1.TaskRun{}, `
+metadata:
+  name: lost-a
+  labels: {windlass.dev/pipelineRun: lost, windlass.dev/pipeline: lost, windlass.dev/pipelineTask: a, windlass.dev/attempt: "0"}
+  ownerReferences: [{apiVersion: windlass.dev/v1alpha1, kind: PipelineRun, name: lost, uid: `+string(pr.UID)+`, controller: true}]
+spec: {taskSpec: `+task+`}
+`)
+	waitTaskRun(t, ns, "lost-a")
+	updateRun(t, ns, "lost", func(pr *windlassv1.PipelineRun) { pr.Spec.Status = windlassv1.PipelineRunCancelled })
+	poll(t, "the existing TaskRun cancelled", func(ctx context.Context) bool {
+		tr := &windlassv1.TaskRun{}
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "lost-a"}, tr) == nil && tr.Spec.Status == windlassv1.TaskRunSpecStatusCancelled
+	})
+	done := waitDone(t, ns, "lost", metav1.ConditionFalse, windlassv1.ReasonCancelled)
+	if strings.Contains(cond(done).Message, "before it started") || done.Status.StartTime == nil {
+		t.Errorf("the run made a TaskRun, so it started: start %v, message %q", done.Status.StartTime, cond(done).Message)
+	}
+	if got := taskRuns(t, ns); len(got) != 1 {
+		t.Errorf("TaskRuns = %v: a cancelled run must not start more", got)
+	}
+}
+
 func TestInvalidSpecAndNotFound(t *testing.T) {
 	ns := namespace(t)
 	apply(t, ns, &windlassv1.PipelineRun{}, `
