@@ -100,6 +100,14 @@ func succeeded(tr *windlassv1.TaskRun) *metav1.Condition {
 	return meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
 }
 
+// reason is the run's Succeeded reason; "" before the controller first wrote one.
+func reason(tr *windlassv1.TaskRun) string {
+	if c := succeeded(tr); c != nil {
+		return c.Reason
+	}
+	return ""
+}
+
 // waitDone waits for a final condition and checks its status and reason.
 func waitDone(t *testing.T, ns, name string, status metav1.ConditionStatus, reason string) *windlassv1.TaskRun {
 	t.Helper()

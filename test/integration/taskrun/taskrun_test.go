@@ -58,11 +58,11 @@ spec:
 		t.Errorf("pod not owned by the run: %+v", pod.OwnerReferences)
 	}
 	waitRun(t, ns, "run", "recorded its pod and Task", func(tr *windlassv1.TaskRun) bool {
-		return tr.Status.PodName == pod.Name && tr.Status.TaskSpec != nil && succeeded(tr).Reason == windlassv1.ReasonPending
+		return tr.Status.PodName == pod.Name && tr.Status.TaskSpec != nil && reason(tr) == windlassv1.ReasonPending
 	})
 
 	setContainers(t, pod, map[string]corev1.ContainerState{"step-compile": running()})
-	waitRun(t, ns, "run", "running", func(tr *windlassv1.TaskRun) bool { return succeeded(tr).Reason == windlassv1.ReasonRunning })
+	waitRun(t, ns, "run", "running", func(tr *windlassv1.TaskRun) bool { return reason(tr) == windlassv1.ReasonRunning })
 
 	setContainers(t, pod, map[string]corev1.ContainerState{
 		"step-compile": ended(`{"c":0,"r":"Completed","s":1700000000000,"f":1700000001000}`),
@@ -187,7 +187,7 @@ func TestCancelStopsThePodAndNamesTheStep(t *testing.T) {
 	apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: run}\nspec: {taskRef: {name: build}, params: [{name: revision, value: x}]}\n")
 	pod := waitPod(t, ns, "run")
 	setContainers(t, pod, map[string]corev1.ContainerState{"step-compile": ended(`{"c":0,"r":"Completed"}`), "step-publish": running()})
-	waitRun(t, ns, "run", "running", func(tr *windlassv1.TaskRun) bool { return succeeded(tr).Reason == windlassv1.ReasonRunning })
+	waitRun(t, ns, "run", "running", func(tr *windlassv1.TaskRun) bool { return reason(tr) == windlassv1.ReasonRunning })
 	tr := &windlassv1.TaskRun{}
 	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "run"}, tr); err != nil {
 		t.Fatal(err)
