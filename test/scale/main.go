@@ -266,26 +266,9 @@ func (p *controllerProc) cpu() float64 { return procCPU(p.cmd.Process.Pid) }
 // childCPU is the CPU seconds so far of this process's children named comm
 // (envtest's kube-apiserver and etcd).
 func childCPU(comm string) float64 {
-	dirs, _ := os.ReadDir("/proc")
 	var total float64
-	for _, d := range dirs {
-		var pid int
-		if _, err := fmt.Sscanf(d.Name(), "%d", &pid); err != nil {
-			continue
-		}
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < open || s[open+1:end] != comm {
-			continue
-		}
-		var ppid int
-		if _, err := fmt.Sscanf(strings.Fields(s[end+2:])[1], "%d", &ppid); err == nil && ppid == os.Getpid() {
-			total += procCPU(pid)
-		}
+	for _, pid := range util.ChildPIDs(comm) {
+		total += procCPU(pid)
 	}
 	return total
 }

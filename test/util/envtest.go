@@ -37,5 +37,9 @@ func StartEnv() (*envtest.Environment, *rest.Config, error) {
 		_ = env.Stop()
 		return nil, nil, fmt.Errorf("starting envtest from %s: %w", assets, err)
 	}
+	if err := reapOnExit(assets, append(ChildPIDs("etcd"), ChildPIDs("kube-apiserver")...)); err != nil {
+		_ = env.Stop()
+		return nil, nil, err
+	}
 	return env, cfg, nil
 }
