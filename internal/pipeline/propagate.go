@@ -62,10 +62,7 @@ func propagateParams(tr *windlassv1.TaskRun, pipelineParams []windlassv1.ParamSp
 // declares wins over the pipeline's.
 func paramOf(path string, declared map[string]bool, pipeline map[string]*windlassv1.ParamSpec) (string, bool) {
 	for p := path; ; {
-		if declared[p] {
-			return p, true
-		}
-		if pipeline[p] != nil {
+		if declared[p] || pipeline[p] != nil {
 			return p, true
 		}
 		i := strings.LastIndex(p, ".")

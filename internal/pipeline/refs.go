@@ -80,22 +80,12 @@ func taskFields(pt *windlassv1.PipelineTask, named bool) []taskString {
 	return out
 }
 
-// taskStrings are the strings of taskFields alone.
-func taskStrings(pt *windlassv1.PipelineTask) []string {
-	fields := taskFields(pt, false)
-	out := make([]string, len(fields))
-	for i, f := range fields {
-		out[i] = f.s
-	}
-	return out
-}
-
 // ResultRefs are the results of other tasks pt references, in order, once each.
 func ResultRefs(pt *windlassv1.PipelineTask) []ResultRef {
 	var out []ResultRef
 	seen := map[ResultRef]bool{}
-	for _, s := range taskStrings(pt) {
-		for _, m := range resultRef.FindAllStringSubmatch(s, -1) {
+	for _, f := range taskFields(pt, false) {
+		for _, m := range resultRef.FindAllStringSubmatch(f.s, -1) {
 			r := ResultRef{Section: m[1], Task: m[2], Result: m[4]}
 			if !seen[r] {
 				seen[r] = true
@@ -108,8 +98,8 @@ func ResultRefs(pt *windlassv1.PipelineTask) []ResultRef {
 
 // usesStatus tells whether pt references $(tasks.T.status) or $(tasks.status).
 func usesStatus(pt *windlassv1.PipelineTask) bool {
-	for _, s := range taskStrings(pt) {
-		if statusRef.MatchString(s) {
+	for _, f := range taskFields(pt, false) {
+		if statusRef.MatchString(f.s) {
 			return true
 		}
 	}

@@ -75,10 +75,7 @@ spec:
   status: PipelineRunPending
   pipelineSpec: {tasks: [{name: a, taskSpec: `+task+`}]}
 `)
-	poll(t, "pending condition", func(ctx context.Context) bool {
-		c := cond(getRun(t, ns, "held"))
-		return c != nil && c.Reason == windlassv1.ReasonPipelineRunPending
-	})
+	waitReason(t, ns, "held", windlassv1.ReasonPipelineRunPending)
 	if got := taskRuns(t, ns); len(got) != 0 {
 		t.Fatalf("a pending run created %v", got)
 	}
@@ -114,10 +111,7 @@ spec:
 	waitTaskRun(t, ns, "stop-a")
 	updateRun(t, ns, "stop", func(pr *windlassv1.PipelineRun) { pr.Spec.Status = windlassv1.PipelineRunCancelled })
 	// The TaskRun controller turns the cancel into the TaskRun's final state.
-	poll(t, "TaskRun cancelled", func(ctx context.Context) bool {
-		tr := &windlassv1.TaskRun{}
-		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "stop-a"}, tr) == nil && tr.Spec.Status == windlassv1.TaskRunSpecStatusCancelled
-	})
+	waitTaskRunCancelled(t, ns, "stop-a")
 	pr := waitDone(t, ns, "stop", metav1.ConditionFalse, windlassv1.ReasonCancelled)
 	if len(pr.Status.SkippedTasks) != 1 || pr.Status.SkippedTasks[0].Reason != pipeline.SkipCancelled {
 		t.Errorf("finally must be skipped as cancelled: %+v", pr.Status.SkippedTasks)
@@ -136,10 +130,7 @@ spec:
   status: PipelineRunPending
   pipelineSpec: {tasks: [{name: a, taskSpec: `+task+`}, {name: b, taskSpec: `+task+`, runAfter: [a]}]}
 `)
-	poll(t, "pending condition", func(ctx context.Context) bool {
-		c := cond(getRun(t, ns, "lost"))
-		return c != nil && c.Reason == windlassv1.ReasonPipelineRunPending
-	})
+	waitReason(t, ns, "lost", windlassv1.ReasonPipelineRunPending)
 	// The TaskRun the lost reconcile made: named, labelled and owned as the controller makes it.
 	pr := getRun(t, ns, "lost")
 	apply(t, ns, &windlassv1.TaskRun{}, `
@@ -151,10 +142,7 @@ spec: {taskSpec: `+task+`}
 `)
 	waitTaskRun(t, ns, "lost-a")
 	updateRun(t, ns, "lost", func(pr *windlassv1.PipelineRun) { pr.Spec.Status = windlassv1.PipelineRunCancelled })
-	poll(t, "the existing TaskRun cancelled", func(ctx context.Context) bool {
-		tr := &windlassv1.TaskRun{}
-		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "lost-a"}, tr) == nil && tr.Spec.Status == windlassv1.TaskRunSpecStatusCancelled
-	})
+	waitTaskRunCancelled(t, ns, "lost-a")
 	done := waitDone(t, ns, "lost", metav1.ConditionFalse, windlassv1.ReasonCancelled)
 	if strings.Contains(cond(done).Message, "before it started") || done.Status.StartTime == nil {
 		t.Errorf("the run made a TaskRun, so it started: start %v, message %q", done.Status.StartTime, cond(done).Message)

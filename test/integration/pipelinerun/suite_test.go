@@ -92,6 +92,24 @@ func poll(t *testing.T, what string, cond func(ctx context.Context) bool) {
 	}
 }
 
+// waitReason waits until the run's Succeeded condition has reason.
+func waitReason(t *testing.T, ns, name, reason string) {
+	t.Helper()
+	poll(t, name+": "+reason, func(ctx context.Context) bool {
+		c := cond(getRun(t, ns, name))
+		return c != nil && c.Reason == reason
+	})
+}
+
+// waitTaskRunCancelled waits until the TaskRun has been asked to stop.
+func waitTaskRunCancelled(t *testing.T, ns, name string) {
+	t.Helper()
+	poll(t, "TaskRun "+name+" cancelled", func(ctx context.Context) bool {
+		tr := &windlassv1.TaskRun{}
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, tr) == nil && tr.Spec.Status == windlassv1.TaskRunSpecStatusCancelled
+	})
+}
+
 func getRun(t *testing.T, ns, name string) *windlassv1.PipelineRun {
 	t.Helper()
 	pr := &windlassv1.PipelineRun{}
