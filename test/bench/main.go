@@ -89,61 +89,64 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	var running, terminated, succeeded, tr1, trN, bareN, hand []time.Duration
-	// Alternate the series run by run, so drift on the machine hits them alike.
-	for i := 0; i <= *runs; i++ { // run 0 warms the images and the node up
-		var pt podTimes
-		// A watch error (a just-started API server's watch cache lagging) spoils
-		// that sample only: measure it again under a new name.
-		for attempt := 0; ; attempt++ {
-			pt, err = barePod(ctx, kube, ns.Name, fmt.Sprintf("bare-%d-%d", i, attempt), *image, 1)
-			if !errors.Is(err, errWatch) || attempt == 2 {
-				break
-			}
+	// One sample of each series per round. The order is shuffled every round:
+	// the kubelet removes dead containers in a burst once a minute, and a
+	// fixed order whose round lasts about half a minute would let that burst
+	// land on the same series round after round. Every sample ends with its
+	// pod deleted and gone (sandbox torn down), so none shares the node with
+	// the previous one's cleanup.
+	type series struct {
+		name    string
+		measure func(i, attempt int) error
+	}
+	all := []series{{"bare pod", func(i, a int) error {
+		pt, err := barePod(ctx, kube, ns.Name, fmt.Sprintf("bare-%d-%d", i, a), *image, 1)
+		if err == nil && i > 0 {
+			running, terminated, succeeded = append(running, pt.running), append(terminated, pt.terminated), append(succeeded, pt.succeeded)
 		}
-		if err != nil {
+		return err
+	}}}
+	if *taskRuns {
+		all = append(all, series{fmt.Sprintf("bare pod of %d containers", *steps), func(i, a int) error {
+			pt, err := barePod(ctx, kube, ns.Name, fmt.Sprintf("bare%d-%d-%d", *steps, i, a), *image, *steps)
+			if err == nil && i > 0 {
+				bareN = append(bareN, pt.terminated)
+			}
 			return err
-		}
-		var d1, dN, bN time.Duration
-		if *taskRuns {
-			if bN, err = retryWatch(func(a int) (time.Duration, error) {
-				pt, err := barePod(ctx, kube, ns.Name, fmt.Sprintf("bare%d-%d-%d", *steps, i, a), *image, *steps)
-				return pt.terminated, err
-			}); err != nil {
-				return err
+		}}, series{"1-step TaskRun", func(i, a int) error {
+			name := fmt.Sprintf("tr1-%d-%d", i, a)
+			d, err := taskRunOnce(ctx, wc, ns.Name, name, *image, 1)
+			if err != nil {
+				return errors.Join(err, deleteTaskRun(ctx, wc, kube, ns.Name, name))
 			}
-			name1 := ""
-			if d1, err = retryWatch(func(a int) (time.Duration, error) {
-				name1 = fmt.Sprintf("tr1-%d-%d", i, a)
-				return taskRunOnce(ctx, wc, ns.Name, name1, *image, 1)
-			}); err != nil {
-				return err
+			if i > 0 {
+				tr1 = append(tr1, d)
 			}
-			nameN := ""
-			if dN, err = retryWatch(func(a int) (time.Duration, error) {
-				nameN = fmt.Sprintf("tr%d-%d-%d", *steps, i, a)
-				return taskRunOnce(ctx, wc, ns.Name, nameN, *image, *steps)
-			}); err != nil {
-				return err
+			return deleteTaskRun(ctx, wc, kube, ns.Name, name)
+		}}, series{fmt.Sprintf("%d-step TaskRun", *steps), func(i, a int) error {
+			name := fmt.Sprintf("tr%d-%d-%d", *steps, i, a)
+			d, err := taskRunOnce(ctx, wc, ns.Name, name, *image, *steps)
+			if err != nil {
+				return errors.Join(err, deleteTaskRun(ctx, wc, kube, ns.Name, name))
 			}
-			h, err := handoffs(ctx, kube, ns.Name, nameN)
+			h, err := handoffs(ctx, kube, ns.Name, name)
 			if err != nil {
 				return err
 			}
-			for _, run := range []string{name1, nameN} {
-				if err := deleteTaskRun(ctx, wc, kube, ns.Name, run); err != nil {
-					return err
-				}
-			}
 			if i > 0 {
-				hand = append(hand, h...)
+				trN, hand = append(trN, d), append(hand, h...)
 			}
-		}
-		if i == 0 {
-			continue
-		}
-		running, terminated, succeeded = append(running, pt.running), append(terminated, pt.terminated), append(succeeded, pt.succeeded)
-		if *taskRuns {
-			tr1, trN, bareN = append(tr1, d1), append(trN, dN), append(bareN, bN)
+			return deleteTaskRun(ctx, wc, kube, ns.Name, name)
+		}})
+	}
+	for i := 0; i <= *runs; i++ { // round 0 warms the images and the node up
+		rand.Shuffle(len(all), func(a, b int) { all[a], all[b] = all[b], all[a] })
+		for _, s := range all {
+			// A watch error (a just-started API server's watch cache lagging)
+			// spoils that sample only: measure it again under a new name.
+			if err := retryWatch(func(a int) error { return s.measure(i, a) }); err != nil {
+				return fmt.Errorf("%s, round %d: %w", s.name, i, err)
+			}
 		}
 	}
 
@@ -186,11 +189,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 }
 
 // retryWatch re-measures a sample spoiled by a watch error, at most twice.
-func retryWatch(f func(attempt int) (time.Duration, error)) (time.Duration, error) {
+func retryWatch(f func(attempt int) error) error {
 	for attempt := 0; ; attempt++ {
-		d, err := f(attempt)
+		err := f(attempt)
 		if !errors.Is(err, errWatch) || attempt == 2 {
-			return d, err
+			return err
 		}
 	}
 }
