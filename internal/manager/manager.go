@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
@@ -74,6 +75,9 @@ type Options struct {
 	MaxMatrixCombinations int
 	// InsecureRegistry allows plain-HTTP registries for entrypoint lookups.
 	InsecureRegistry bool
+	// SkipControllerNameValidation lets a second manager be built in the same
+	// process (controller names are unique per process): for tests only.
+	SkipControllerNameValidation bool
 }
 
 // Defaults returns the options a production install runs with.
@@ -178,6 +182,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElectionNamespace:       o.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &o.GracefulShutdown,
+		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
 		// Only the pods Windlass made are cached, not every pod of the cluster.
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			&corev1.Pod{}: {Label: labels.SelectorFromSet(labels.Set{podspec.LabelManagedBy: podspec.ManagedBy})},

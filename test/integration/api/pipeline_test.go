@@ -164,6 +164,7 @@ func TestPipelineRunSpecIsImmutableButCancellable(t *testing.T) {
 	if err := k8s.Create(ctx, u); err != nil {
 		t.Fatal(err)
 	}
+	deleteAtEnd(t, u)
 	set := func(path []string, v any) error {
 		cur := &unstructured.Unstructured{}
 		cur.SetGroupVersionKind(u.GroupVersionKind())

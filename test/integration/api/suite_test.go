@@ -45,8 +45,25 @@ func obj(t *testing.T, manifest string) *unstructured.Unstructured {
 	return u
 }
 
-// create sends the manifest as kubectl does: unknown fields are errors, not dropped.
+// create sends the manifest as kubectl does: unknown fields are errors, not
+// dropped. What it creates is deleted when the test ends, so a test can run
+// again in the same process (go test -count=N).
 func create(t *testing.T, manifest string) error {
 	t.Helper()
-	return k8s.Create(context.Background(), obj(t, manifest), client.FieldValidation("Strict"))
+	u := obj(t, manifest)
+	if err := k8s.Create(context.Background(), u, client.FieldValidation("Strict")); err != nil {
+		return err
+	}
+	deleteAtEnd(t, u)
+	return nil
+}
+
+// deleteAtEnd deletes o when the test ends; no controller runs here, so
+// nothing holds it back.
+func deleteAtEnd(t *testing.T, o client.Object) {
+	t.Cleanup(func() {
+		if err := k8s.Delete(context.Background(), o); client.IgnoreNotFound(err) != nil {
+			t.Errorf("deleting %s: %v", o.GetName(), err)
+		}
+	})
 }

@@ -81,6 +81,7 @@ func TestManagerServesProbesAndMetricsAndLeads(t *testing.T) {
 	opts.MetricsAddr, opts.ProbeAddr = freePort(t), freePort(t)
 	opts.LeaderElect, opts.LeaderElectionNamespace = true, ns.Name
 	opts.EntrypointImage = "registry.example/windlass/entrypoint:test"
+	opts.SkipControllerNameValidation = true // go test -count=N builds it again
 	mgr, err := manager.New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +141,7 @@ func TestManagerServesProbesAndMetricsAndLeads(t *testing.T) {
 func TestManagerRejectsBadOptions(t *testing.T) {
 	opts := manager.Defaults()
 	opts.EntrypointImage = "registry.example/windlass/entrypoint:test"
+	opts.SkipControllerNameValidation = true // go test -count=N builds it again
 	opts.QPS = 0
 	_, err := manager.New(cfg, opts)
 	if err == nil || !strings.Contains(err.Error(), "--kube-api-qps") {
