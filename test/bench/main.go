@@ -114,29 +114,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			}
 			return err
 		}}, series{"1-step TaskRun", func(i, a int) error {
-			name := fmt.Sprintf("tr1-%d-%d", i, a)
-			d, err := taskRunOnce(ctx, wc, ns.Name, name, *image, 1)
-			if err != nil {
-				return errors.Join(err, deleteTaskRun(ctx, wc, kube, ns.Name, name))
-			}
-			if i > 0 {
+			d, _, err := taskRunSample(ctx, wc, kube, ns.Name, fmt.Sprintf("tr1-%d-%d", i, a), *image, 1)
+			if err == nil && i > 0 {
 				tr1 = append(tr1, d)
 			}
-			return deleteTaskRun(ctx, wc, kube, ns.Name, name)
+			return err
 		}}, series{fmt.Sprintf("%d-step TaskRun", *steps), func(i, a int) error {
-			name := fmt.Sprintf("tr%d-%d-%d", *steps, i, a)
-			d, err := taskRunOnce(ctx, wc, ns.Name, name, *image, *steps)
-			if err != nil {
-				return errors.Join(err, deleteTaskRun(ctx, wc, kube, ns.Name, name))
-			}
-			h, err := handoffs(ctx, kube, ns.Name, name)
-			if err != nil {
-				return err
-			}
-			if i > 0 {
+			d, h, err := taskRunSample(ctx, wc, kube, ns.Name, fmt.Sprintf("tr%d-%d-%d", *steps, i, a), *image, *steps)
+			if err == nil && i > 0 {
 				trN, hand = append(trN, d), append(hand, h...)
 			}
-			return deleteTaskRun(ctx, wc, kube, ns.Name, name)
+			return err
 		}})
 	}
 	for i := 0; i <= *runs; i++ { // round 0 warms the images and the node up

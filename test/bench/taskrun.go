@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -61,6 +62,17 @@ func taskRunOnce(ctx context.Context, wc client.WithWatch, ns, name, image strin
 		}
 	}
 	return 0, fmt.Errorf("TaskRun %s: watch ended: %w", name, ctx.Err())
+}
+
+// taskRunSample measures one TaskRun of n steps, reads its step hand-offs
+// when it has more than one, and deletes it (also when the measurement failed).
+func taskRunSample(ctx context.Context, wc client.WithWatch, kube kubernetes.Interface, ns, name, image string, n int) (time.Duration, []time.Duration, error) {
+	d, err := taskRunOnce(ctx, wc, ns, name, image, n)
+	var h []time.Duration
+	if err == nil && n > 1 {
+		h, err = handoffs(ctx, kube, ns, name)
+	}
+	return d, h, errors.Join(err, deleteTaskRun(ctx, wc, kube, ns, name))
 }
 
 // deleteTaskRun deletes a measured run and waits until its pod is gone.
