@@ -1,5 +1,6 @@
 // Package v1alpha1 holds the triggers.windlass.dev/v1alpha1 API: EventListener,
-// TriggerBinding and TriggerTemplate. Field names follow Tekton Triggers.
+// Trigger, TriggerBinding, ClusterTriggerBinding, TriggerTemplate and
+// ClusterInterceptor. Field names follow Tekton Triggers v1beta1.
 // +kubebuilder:object:generate=true
 // +groupName=triggers.windlass.dev
 package v1alpha1
