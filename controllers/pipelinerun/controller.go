@@ -202,7 +202,7 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 				cancelErrs = append(cancelErrs, r.cancel(ctx, &children[i], "the PipelineRun is invalid"))
 			}
 		}
-		finish(pr, now, windlassv1.ReasonInvalidSpec, errors.Unwrap(err).Error())
+		finish(pr, now, windlassv1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, kerrors.NewAggregate(cancelErrs)
 	}
 	if err != nil {

@@ -98,8 +98,18 @@ type taskOutcome struct {
 // attempts are one task's TaskRuns: per matrix index (0 without a matrix), by attempt.
 type attempts map[int]map[int]*windlassv1.TaskRun
 
-// ErrInvalid wraps errors that make the run invalid (InvalidSpec).
+// ErrInvalid matches (errors.Is) every error that makes the run invalid (InvalidSpec).
 var ErrInvalid = errors.New("invalid")
+
+// InvalidError makes the run invalid; its message is the user's: it names the
+// field. errors.Is(err, ErrInvalid) holds for it.
+type InvalidError struct{ Err error }
+
+func (e *InvalidError) Error() string        { return e.Err.Error() }
+func (e *InvalidError) Unwrap() error        { return e.Err }
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(err error) error { return &InvalidError{Err: err} }
 
 type planner struct {
 	in       Input
@@ -355,7 +365,7 @@ func (p *planner) decide(pt *windlassv1.PipelineTask, finally bool) error {
 	field := fmt.Sprintf("spec.pipelineSpec.%s (%s)", sectionOf(finally), pt.Name)
 	when, ok, err := evalWhen(field, pt.When, v)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return invalid(err)
 	}
 	if !ok {
 		skip(SkipWhen, "its when expressions evaluated to false", when)

@@ -48,7 +48,7 @@ func (p *planner) newTaskRuns(pt *windlassv1.PipelineTask, v substitute.Values, 
 	}
 	combos, err := combinations(field, pt.Matrix, v, p.in.Config.MaxMatrix)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, invalid(err)
 	}
 	out := make([]*windlassv1.TaskRun, 0, len(combos))
 	for i, c := range combos {
@@ -141,7 +141,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 		if err != nil {
 			var se *substitute.Error
 			if errors.As(err, &se) {
-				return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+				return nil, invalid(err)
 			}
 			return nil, err
 		}

@@ -180,6 +180,39 @@ spec:
 	}
 }
 
+// Errors found while planning (not while resolving) end the run as InvalidSpec
+// too, naming the field; they used to panic the reconcile (the run stayed Running).
+func TestPlanTimeErrorsEndTheRunInvalid(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: wide}
+spec:
+  pipelineSpec:
+    tasks:
+    - name: m
+      taskSpec: {params: [{name: x}, {name: y}], steps: [{image: busybox, script: "true"}]}
+      matrix: {params: [{name: x, value: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]}, {name: y, value: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]}]}
+`)
+	pr := waitDone(t, ns, "wide", metav1.ConditionFalse, windlassv1.ReasonInvalidSpec)
+	if !strings.Contains(cond(pr).Message, "more than 256") || !strings.Contains(cond(pr).Message, "(m)") {
+		t.Errorf("message: %s", cond(pr).Message)
+	}
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: badcel}
+spec:
+  pipelineSpec:
+    tasks:
+    - {name: c, taskSpec: `+task+`, when: [{cel: "int('notanumber') > 1"}]}
+`)
+	pr = waitDone(t, ns, "badcel", metav1.ConditionFalse, windlassv1.ReasonInvalidSpec)
+	if !strings.Contains(cond(pr).Message, "when") || !strings.Contains(cond(pr).Message, "(c)") {
+		t.Errorf("message: %s", cond(pr).Message)
+	}
+	if got := taskRuns(t, ns); len(got) != 0 {
+		t.Errorf("invalid runs created %v", got)
+	}
+}
+
 func TestMissingTaskIsNamedOnTheRun(t *testing.T) {
 	ns := namespace(t)
 	apply(t, ns, &windlassv1.PipelineRun{}, `
