@@ -98,6 +98,18 @@ cluster-down: ## Stop the local cluster and remove every trace of it from the ho
 cluster-status: ## Show the local cluster's components and node.
 	@hack/cluster/status.sh
 
+.PHONY: gitserver-bin
+gitserver-bin: ## Build Gitea v1.26.0, the local git server (cached outside the clone).
+	@hack/gitea-bin.sh
+
+.PHONY: gitserver-up
+gitserver-up: ## Start the local git server on the cluster bridge, :3000 (idempotent; credentials file printed).
+	hack/gitserver/up.sh
+
+.PHONY: gitserver-down
+gitserver-down: ## Stop the local git server and remove its data (cluster-down does it too).
+	hack/gitserver/down.sh
+
 .PHONY: kubeconfig
 kubeconfig: ## Print the path of the local cluster's admin kubeconfig.
 	@echo $(CLUSTER_KUBECONFIG)

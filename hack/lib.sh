@@ -9,9 +9,14 @@ WINDLASS_CACHE="${WINDLASS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/windlass}"
 K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 CONTAINERD_VERSION="${CONTAINERD_VERSION:-v2.4.2}"
 RUNC_VERSION="${RUNC_VERSION:-v1.5.2}"
+GITEA_VERSION="${GITEA_VERSION:-v1.26.0}"
 
 K8S_BIN_DIR="$WINDLASS_CACHE/k8s/$K8S_VERSION/bin"
 RUNTIME_BIN_DIR="$WINDLASS_CACHE/runtime/containerd-$CONTAINERD_VERSION-runc-$RUNC_VERSION/bin"
+# Gitea (hack/gitea-bin.sh): the binary, and the templates/options it reads at run time.
+GITEA_DIR="$WINDLASS_CACHE/gitea/$GITEA_VERSION"
+GITEA_BIN="$GITEA_DIR/bin/gitea"
+GITEA_STATIC_DIR="$GITEA_DIR/static"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

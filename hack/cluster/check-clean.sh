@@ -6,6 +6,7 @@
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/common.sh"
+source "$HERE/../gitserver/common.sh"
 
 left=()
 for p in /proc/[0-9]*; do
@@ -17,6 +18,10 @@ for p in /proc/[0-9]*; do
 	if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "--data-dir $CLUSTER_DIR/etcd"; then
 		left+=("etcd process ${p#/proc/}")
 	fi
+	# The git server (and its git hooks): gitea with this cluster's git server config.
+	if [ "${exe% (deleted)}" = "$GITEA_BIN" ] && tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$GITSERVER_DIR/"; then
+		left+=("git server process ${p#/proc/}")
+	fi
 done
 while read -r m; do left+=("mount $m"); done < <(awk '{print $5}' /proc/self/mountinfo | grep -E "^($CLUSTER_DIR|$RUN_DIR)/")
 ip link show "$BRIDGE" >/dev/null 2>&1 && left+=("bridge $BRIDGE")
@@ -27,6 +32,7 @@ for ipt in iptables ip6tables; do
 done
 [ -e "$SYSCTL_SAVE" ] && left+=("saved sysctls not restored ($SYSCTL_SAVE)")
 [ -e "$RUN_DIR" ] && left+=("run directory $RUN_DIR")
+[ -e "$GITSERVER_DIR" ] && left+=("git server state $GITSERVER_DIR")
 if [ -n "${1:-}" ]; then
 	while IFS='=' read -r k v; do
 		now=$(sysctl -n "$k" 2>/dev/null | tr '\t' ' ') || continue
@@ -37,4 +43,4 @@ if [ ${#left[@]} -gt 0 ]; then
 	printf 'left behind: %s\n' "${left[@]}" >&2
 	exit 1
 fi
-echo "clean: no process, mount, device, iptables chain or sysctl change of the local cluster is left"
+echo "clean: no process, mount, device, iptables chain or sysctl change of the local cluster (or its git server) is left"

@@ -17,5 +17,13 @@ if [ "$ok" -eq 0 ] && [ -x "$K8S_BIN_DIR/kubectl" ]; then
 	KUBECTL get nodes -o wide 2>&1 || ok=1
 	KUBECTL get storageclass 2>&1 || ok=1
 fi
+# The git server (hack/gitserver) is optional: shown, not part of the exit status.
+source "$HERE/../gitserver/common.sh"
+if pid=$(gitserver_alive); then
+	printf '%-24s running (pid %s)  %s  log: %s\n' gitserver "$pid" \
+		"$(sed -n 's/^GITSERVER_URL=//p' "$GITSERVER_ENV" 2>/dev/null)" "$GITSERVER_LOG"
+else
+	printf '%-24s stopped (optional: make gitserver-up)\n' gitserver
+fi
 echo "kubeconfig: $KUBECONFIG_PATH"
 exit "$ok"

@@ -74,7 +74,10 @@ teardown() (
 			done
 		done
 	fi
-	# 4. The control plane and the registry.
+	# 4. The git server (hack/gitserver, listens on the bridge), the control plane and the registry.
+	if [ -x "$WINDLASS_ROOT/hack/gitserver/down.sh" ]; then
+		"$WINDLASS_ROOT/hack/gitserver/down.sh" || log "warning: stopping the git server failed"
+	fi
 	stop_proc kube-scheduler 2
 	stop_proc kube-controller-manager 2
 	stop_proc kube-apiserver 3
