@@ -71,6 +71,10 @@ bench: ## P1/P2 on the local cluster (started if needed, left up), then P3/P4 (b
 	BENCH_RUNS=$(BENCH_RUNS) hack/bench.sh
 	$(MAKE) -s bench-scale
 
+.PHONY: bench-triggers
+bench-triggers: ## P5 on the local cluster: signed webhooks through an EventListener vs bare creates; forged ones rejected. BENCH_TRIGGERS_ARGS='--requests N --concurrency C'
+	hack/bench-triggers.sh
+
 SCALE_ARGS ?=
 .PHONY: bench-scale
 bench-scale: ## P3/P4: 500 PipelineRuns through the controller binary on envtest with a simulated kubelet; RSS with 1000 live runs.
