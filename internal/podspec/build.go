@@ -150,7 +150,7 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 		}
 		if sc.Script != "" {
 			c.Command = []string{Entrypoint, "--step", "sidecar-" + sc.Name, "--termination-path", "", "--script-dir", "/tmp/windlass-scripts", "--"}
-			c.Env = append(c.Env, corev1.EnvVar{Name: "WINDLASS_SCRIPT", Value: sc.Script})
+			c.Env = append(c.Env, literalEnv("WINDLASS_SCRIPT", sc.Script))
 		} else {
 			c.Command = sc.Command
 		}
@@ -245,7 +245,7 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 	switch {
 	case st.Script != "":
 		argv = firstNonNil(st.Args, tpl.Args)
-		c.Env = append(c.Env, corev1.EnvVar{Name: "WINDLASS_SCRIPT", Value: st.Script})
+		c.Env = append(c.Env, literalEnv("WINDLASS_SCRIPT", st.Script))
 	case len(st.Command) > 0:
 		argv = append(append([]string{}, st.Command...), firstNonNil(st.Args, tpl.Args)...)
 	case len(tpl.Command) > 0:
@@ -363,7 +363,8 @@ func credentials(creds []Credential) ([]corev1.Volume, []corev1.VolumeMount, *co
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return vols, mounts, &corev1.EnvVar{Name: "WINDLASS_CREDENTIALS", Value: string(b)}, nil
+	env := literalEnv("WINDLASS_CREDENTIALS", string(b))
+	return vols, mounts, &env, nil
 }
 
 func hasEnv(env []corev1.EnvVar, name string) bool {
@@ -470,4 +471,13 @@ func copyMap(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// literalEnv is an env var whose value reaches the container exactly as given.
+// The kubelet expands $(NAME) in env values with the container's earlier
+// variables and turns $$ into $: a script's `echo $$` or Makefile-style
+// `$(CC)` would be altered. Doubling every $ makes the expansion give back
+// the original text.
+func literalEnv(name, value string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, Value: strings.ReplaceAll(value, "$", "$$")}
 }

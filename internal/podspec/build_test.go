@@ -214,3 +214,47 @@ func TestNamesFit(t *testing.T) {
 		t.Errorf("cut label ends badly: %q", got)
 	}
 }
+
+// expandLikeKubelet applies the kubelet's documented env expansion: $$ is $,
+// $(NAME) is NAME's value when defined, anything else stays.
+func expandLikeKubelet(s string, env map[string]string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch s[i+1] {
+		case '$':
+			b.WriteByte('$')
+			i++
+		case '(':
+			if end := strings.IndexByte(s[i:], ')'); end > 0 {
+				if v, ok := env[s[i+2:i+end]]; ok {
+					b.WriteString(v)
+					i += end
+					continue
+				}
+			}
+			b.WriteByte('$')
+		default:
+			b.WriteByte('$')
+		}
+	}
+	return b.String()
+}
+
+func TestLiteralEnvSurvivesExpansion(t *testing.T) {
+	env := map[string]string{"CC": "gcc", "HOME": "/root"}
+	for _, script := range []string{
+		"echo $$", "mktemp /tmp/x.$$", "$(CC) -o $@ $<", "echo $(HOME) $$(HOME) $$$", "cat <<EOF\n$(CC)\nEOF", "$", "$$$$", "no dollars",
+	} {
+		e := literalEnv("WINDLASS_SCRIPT", script)
+		if got := expandLikeKubelet(e.Value, env); got != script {
+			t.Errorf("%q reaches the container as %q", script, got)
+		}
+		if script != "no dollars" && expandLikeKubelet(script, env) == script && strings.Contains(script, "$$") {
+			t.Errorf("the model does not alter %q: the test proves nothing", script)
+		}
+	}
+}

@@ -108,6 +108,33 @@ spec:
 	}
 }
 
+// A script runs exactly as written: the kubelet's env expansion ($$ → $,
+// $(NAME) → a defined variable) must not reach it.
+func TestTaskRunScriptIsNotAltered(t *testing.T) {
+	ns := namespace(t)
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: literal}
+spec:
+  taskSpec:
+    results: [{name: text}]
+    steps:
+    - name: write
+      image: SHELL
+      env: [{name: CC, value: gcc}]
+      script: |
+        cat > $(results.text.path) <<'EOF'
+        $(CC) -o $@ $$
+        EOF
+        test "$$" -gt 0
+`)
+	tr := waitRunDone(t, ns, "literal", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	if got := strings.TrimSpace(tr.Status.Results[0].Value.StringVal); got != "$(CC) -o $@ $$" {
+		t.Errorf("the script ran as altered: heredoc gave %q", got)
+	}
+}
+
 func TestTaskRunResults64KiBAndTooLarge(t *testing.T) {
 	ns := namespace(t)
 	// 64 KiB exactly passes (through the framed log); one byte more fails, never truncated.
