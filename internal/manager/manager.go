@@ -18,7 +18,9 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/prometheus/client_golang/prometheus"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -28,8 +30,10 @@ import (
 
 	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/controllers/eventlistener"
 	"github.com/windlass-dev/windlass/controllers/pipelinerun"
 	"github.com/windlass-dev/windlass/controllers/taskrun"
+	"github.com/windlass-dev/windlass/internal/listener"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
@@ -75,6 +79,9 @@ type Options struct {
 	MaxMatrixCombinations int
 	// InsecureRegistry allows plain-HTTP registries for entrypoint lookups.
 	InsecureRegistry bool
+	// EventListenerImage runs the EventListeners. Optional: without it,
+	// listeners get no Deployment and report DeployFailed.
+	EventListenerImage string
 	// SkipControllerNameValidation lets a second manager be built in the same
 	// process (controller names are unique per process): for tests only.
 	SkipControllerNameValidation bool
@@ -119,6 +126,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.PipelineRunWorkers, "pipelinerun-workers", o.PipelineRunWorkers, "PipelineRuns reconciled in parallel")
 	fs.IntVar(&o.MaxMatrixCombinations, "max-matrix-combinations", o.MaxMatrixCombinations, "most TaskRuns one matrix may fan out to")
 	fs.BoolVar(&o.InsecureRegistry, "insecure-registry", o.InsecureRegistry, "allow plain-HTTP registries when looking up image entrypoints")
+	fs.StringVar(&o.EventListenerImage, "eventlistener-image", o.EventListenerImage, "image running the EventListeners (without it, listeners report DeployFailed)")
 }
 
 // Validate reports the first option that cannot work, naming its flag.
@@ -161,6 +169,9 @@ func NewScheme() (*runtime.Scheme, error) {
 	return s, nil
 }
 
+// listenerSelector selects what the EventListener controller makes.
+var listenerSelector = labels.SelectorFromSet(labels.Set{listener.LabelManagedBy: listener.ManagedBy, listener.LabelComponent: listener.Component})
+
 // New builds a manager for cfg. It does not start it.
 func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := o.Validate(); err != nil {
@@ -183,10 +194,21 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &o.GracefulShutdown,
 		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
-		// Only the pods Windlass made are cached, not every pod of the cluster.
+		// Only the pods Windlass made are cached, not every pod of the cluster;
+		// likewise only the listeners' Deployments, Services, service accounts
+		// and RBAC objects.
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&corev1.Pod{}: {Label: labels.SelectorFromSet(labels.Set{podspec.LabelManagedBy: podspec.ManagedBy})},
+			&corev1.Pod{}:                {Label: labels.SelectorFromSet(labels.Set{podspec.LabelManagedBy: podspec.ManagedBy})},
+			&appsv1.Deployment{}:         {Label: listenerSelector},
+			&corev1.Service{}:            {Label: listenerSelector},
+			&corev1.ServiceAccount{}:     {Label: listenerSelector},
+			&rbacv1.Role{}:               {Label: listenerSelector},
+			&rbacv1.RoleBinding{}:        {Label: listenerSelector},
+			&rbacv1.ClusterRoleBinding{}: {Label: listenerSelector},
 		}},
+		// A Secret read through the manager's client goes to the API server:
+		// it never starts an informer holding every Secret of the cluster.
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
@@ -208,6 +230,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	return mgr, nil
 }
+
+// eventListenerWorkers reconcile EventListeners in parallel: listeners change
+// rarely, a few workers keep one slow API call from holding up the others.
+const eventListenerWorkers = 4
 
 // setupControllers registers every reconciler and its metrics on the manager.
 func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
@@ -242,6 +268,15 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 	}
 	if err := pr.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the PipelineRun controller: %w", err)
+	}
+	el := &eventlistener.Reconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("windlass-eventlistener-controller"),
+		Opts:      eventlistener.Options{Image: o.EventListenerImage, Workers: eventListenerWorkers},
+	}
+	if err := el.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the EventListener controller: %w", err)
 	}
 	for _, c := range []prometheus.Collector{taskrun.NewRunningCollector(mgr.GetClient()), pipelinerun.NewRunningCollector(mgr.GetClient())} {
 		if err := metrics.Registry.Register(c); err != nil {

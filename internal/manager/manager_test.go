@@ -23,6 +23,7 @@ func TestValidate(t *testing.T) {
 		{name: "no entrypoint image", mutate: func(o *Options) { o.EntrypointImage = "" }, wantErr: "--entrypoint-image is required"},
 		{name: "zero workers", mutate: func(o *Options) { o.TaskRunWorkers = 0 }, wantErr: "--taskrun-workers"},
 		{name: "tiny result limit", mutate: func(o *Options) { o.MaxResultBytes = 10 }, wantErr: "--max-result-bytes"},
+		{name: "no eventlistener image", mutate: func(o *Options) { o.EventListenerImage = "" }},
 		{name: "negative default timeout", mutate: func(o *Options) { o.DefaultTimeout = -time.Second }, wantErr: "--default-timeout"},
 	}
 	for _, tt := range tests {
@@ -46,13 +47,15 @@ func TestBindFlags(t *testing.T) {
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	o.BindFlags(fs)
 	err := fs.Parse([]string{"--leader-elect", "--kube-api-qps=50", "--kube-api-burst=75",
-		"--metrics-bind-address=127.0.0.1:9000", "--leader-election-namespace=x", "--entrypoint-image=r/e@sha256:1", "--default-timeout=0"})
+		"--metrics-bind-address=127.0.0.1:9000", "--leader-election-namespace=x", "--entrypoint-image=r/e@sha256:1", "--default-timeout=0",
+		"--eventlistener-image=r/el@sha256:2"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Defaults()
 	want.LeaderElect, want.QPS, want.Burst, want.MetricsAddr, want.LeaderElectionNamespace = true, 50, 75, "127.0.0.1:9000", "x"
 	want.EntrypointImage, want.DefaultTimeout = "r/e@sha256:1", 0
+	want.EventListenerImage = "r/el@sha256:2"
 	if o != want {
 		t.Fatalf("parsed %+v, want %+v", o, want)
 	}

@@ -23,6 +23,8 @@ import (
 
 const testEntrypoint = "127.0.0.1:5000/windlass/entrypoint@sha256:1111111111111111111111111111111111111111111111111111111111111111"
 
+const testListener = "127.0.0.1:5000/windlass/eventlistener@sha256:2222222222222222222222222222222222222222222222222222222222222222"
+
 const testImage = "127.0.0.1:5000/windlass/controller@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func decodeAll(t *testing.T, data []byte) []*unstructured.Unstructured {
@@ -48,7 +50,7 @@ func decodeAll(t *testing.T, data []byte) []*unstructured.Unstructured {
 func TestReleaseManifestIsAcceptedByTheAPIServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	data, err := release.Render(filepath.Join(util.RepoRoot(), "config"), "default", map[string]string{"controller": testImage, "entrypoint": testEntrypoint})
+	data, err := release.Render(filepath.Join(util.RepoRoot(), "config"), "default", map[string]string{"controller": testImage, "entrypoint": testEntrypoint, "eventlistener": testListener})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +58,11 @@ func TestReleaseManifestIsAcceptedByTheAPIServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]int{}
+	kinds, names := map[string]int{}, map[string]bool{}
 	var deploy *appsv1.Deployment
 	for _, u := range decodeAll(t, data) {
 		kinds[u.GetKind()]++
+		names[u.GetKind()+"/"+u.GetName()] = true
 		if ns := u.GetNamespace(); ns != "" && ns != "windlass-system" {
 			t.Errorf("%s %s is in namespace %q, want windlass-system", u.GetKind(), u.GetName(), ns)
 		}
@@ -75,6 +78,11 @@ func TestReleaseManifestIsAcceptedByTheAPIServer(t *testing.T) {
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, deploy); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+	for _, name := range []string{"windlass-eventlistener-cluster", "windlass-eventlistener-namespaces"} {
+		if !names["ClusterRole/"+name] {
+			t.Errorf("release has no ClusterRole %s (the EventListener controller binds listeners to it)", name)
 		}
 	}
 	for _, k := range []string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service"} {
@@ -94,8 +102,9 @@ func TestReleaseManifestIsAcceptedByTheAPIServer(t *testing.T) {
 		t.Errorf("controller has a CPU limit; the design forbids throttling internal containers")
 	}
 	args := strings.Join(ctr.Args, " ")
-	if !strings.Contains(args, "--leader-elect") || !strings.Contains(args, "--entrypoint-image="+testEntrypoint) {
-		t.Errorf("controller args %v lack --leader-elect or the built entrypoint image", ctr.Args)
+	if !strings.Contains(args, "--leader-elect") || !strings.Contains(args, "--entrypoint-image="+testEntrypoint) ||
+		!strings.Contains(args, "--eventlistener-image="+testListener) {
+		t.Errorf("controller args %v lack --leader-elect or the built entrypoint or eventlistener image", ctr.Args)
 	}
 	if pod.SecurityContext == nil || pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot {
 		t.Errorf("controller pod does not require a non-root user")
