@@ -198,7 +198,7 @@ func (c *secretCache) get(ctx context.Context, namespace, name, key string) ([]b
 		var sec corev1.Secret
 		if err := c.reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &sec); err != nil {
 			if apierrors.IsNotFound(err) {
-				return nil, fmt.Errorf("Secret %s/%s not found", namespace, name)
+				return nil, fmt.Errorf("secret %s/%s not found", namespace, name)
 			}
 			if apierrors.IsForbidden(err) {
 				return nil, fmt.Errorf("the listener may not read Secret %s/%s (its Role names the Secrets of its interceptors' secretRef)", namespace, name)
@@ -212,7 +212,7 @@ func (c *secretCache) get(ctx context.Context, namespace, name, key string) ([]b
 	}
 	v, ok := e.data[key]
 	if !ok {
-		return nil, fmt.Errorf("Secret %s/%s has no key %q", namespace, name, key)
+		return nil, fmt.Errorf("secret %s/%s has no key %q", namespace, name, key)
 	}
 	return v, nil
 }

@@ -159,7 +159,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		writer:         mgr.GetClient(),
 		reader:         mgr.GetAPIReader(),
 		secrets:        newSecretCache(mgr.GetAPIReader(), o.secretTTL),
-		recorder:       mgr.GetEventRecorderFor("windlass-eventlistener"),
+		recorder:       mgr.GetEventRecorder("windlass-eventlistener"),
 		external:       &http.Client{Timeout: 10 * time.Second},
 		maxBodyBytes:   o.maxBodyBytes,
 		requestTimeout: o.requestTimeout,

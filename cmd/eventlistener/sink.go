@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
@@ -29,7 +29,7 @@ type sink struct {
 	writer   client.Client // creates the rendered objects
 	reader   client.Reader // uncached reads (an object that already exists)
 	secrets  *secretCache
-	recorder record.EventRecorder
+	recorder events.EventRecorder
 	external *http.Client // external interceptors
 
 	maxBodyBytes   int64
@@ -243,11 +243,11 @@ func (s *sink) recordEvent(ans *Answer) {
 			for i, o := range t.Objects {
 				names[i] = o.Kind + " " + o.Namespace + "/" + o.Name
 			}
-			s.recorder.Eventf(el, "Normal", "Created", "trigger %s, delivery %s: created %s", t.Name, orNone(ans.Delivery), strings.Join(names, ", "))
+			s.recorder.Eventf(el, nil, "Normal", "Created", "Trigger", "trigger %s, delivery %s: created %s", t.Name, orNone(ans.Delivery), strings.Join(names, ", "))
 		case OutcomeInvalid, OutcomeConflict, OutcomeForbidden, OutcomeError:
 			// Not for rejected events: a flood of forged requests must cost the
 			// API server nothing (they are logged and counted in metrics).
-			s.recorder.Eventf(el, "Warning", "Trigger"+strings.ToUpper(string(t.Outcome[:1]))+string(t.Outcome[1:]),
+			s.recorder.Eventf(el, nil, "Warning", "Trigger"+strings.ToUpper(string(t.Outcome[:1]))+string(t.Outcome[1:]), "Trigger",
 				"trigger %s, delivery %s: %s", t.Name, orNone(ans.Delivery), t.Message)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/yaml"
@@ -74,7 +74,7 @@ func newTestSink(t *testing.T, listener string, extra ...client.Object) (*sink, 
 		name: "git", namespace: "ci", scope: watchScope(el),
 		objects: c, writer: c, reader: c,
 		secrets:      newSecretCache(c, time.Minute),
-		recorder:     record.NewFakeRecorder(100),
+		recorder:     events.NewFakeRecorder(100),
 		external:     http.DefaultClient,
 		maxBodyBytes: 1024, requestTimeout: 10 * time.Second, log: logr.Discard(),
 		ready: make(chan struct{}),

@@ -171,7 +171,7 @@ spec:
 // TestRoleRulesAreExact checks the least-privilege promise rule by rule.
 func TestRoleRulesAreExact(t *testing.T) {
 	read := rbacv1.PolicyRule{APIGroups: []string{"triggers.windlass.dev"}, Resources: []string{"eventlisteners", "triggers", "triggerbindings", "triggertemplates"}, Verbs: []string{"get", "list", "watch"}}
-	events := rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}}
+	events := rbacv1.PolicyRule{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}}
 	tests := []struct {
 		name string
 		a    Analysis

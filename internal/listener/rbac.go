@@ -42,7 +42,7 @@ func Rules(a *Analysis) []rbacv1.PolicyRule {
 			APIGroups: []string{windlassv1.GroupVersion.Group}, Resources: slices.Clone(a.Creates), Verbs: []string{"create", "get"},
 		})
 	}
-	return append(rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}})
+	return append(rules, rbacv1.PolicyRule{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}})
 }
 
 // ownerRef makes the listener the controller of an object in its namespace.

@@ -146,7 +146,7 @@ func TestInlineTriggerGetsDeploymentServiceAndLeastPrivilegeRBAC(t *testing.T) {
 		{APIGroups: []string{"triggers.windlass.dev"}, Resources: []string{"eventlisteners", "triggers", "triggerbindings", "triggertemplates"}, Verbs: []string{"get", "list", "watch"}},
 		{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}, ResourceNames: []string{"github-webhook"}},
 		{APIGroups: []string{"windlass.dev"}, Resources: []string{"pipelineruns"}, Verbs: []string{"create", "get"}},
-		{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+		{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 	}
 	if diff := cmp.Diff(wantRules, role.Rules); diff != "" {
 		t.Errorf("Role rules (-want +got):\n%s", diff)

@@ -191,7 +191,7 @@ spec:
     tasks:
     - name: m
       taskSpec: {params: [{name: x}, {name: y}], steps: [{image: busybox, script: "true"}]}
-      matrix: {params: [{name: x, value: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]}, {name: y, value: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]}]}
+      matrix: {params: [{name: x, value: [v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16]}, {name: y, value: [v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16]}]}
 `)
 	pr := waitDone(t, ns, "wide", metav1.ConditionFalse, windlassv1.ReasonInvalidSpec)
 	if !strings.Contains(cond(pr).Message, "more than 256") || !strings.Contains(cond(pr).Message, "(m)") {
