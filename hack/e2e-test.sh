@@ -42,6 +42,9 @@ finish() {
 trap finish EXIT
 
 export KUBECONFIG="$KUBECONFIG_PATH"
+# The git server the triggers tests push to (on the cluster bridge, so pods reach it).
+"$HERE/gitserver/up.sh"
+export GITSERVER_ENV="${GITSERVER_DIR:-$CLUSTER_DIR/gitserver}/env"
 make -s images release
 hack/deploy.sh dist/install.yaml
 WINDLASS_IMAGES="$WINDLASS_ROOT/bin/images.txt" go test -tags e2e -count=1 -timeout 30m ${E2E_RUN:+-run "$E2E_RUN"} -v ./test/e2e/... 2>&1 |
