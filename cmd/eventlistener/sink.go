@@ -228,8 +228,10 @@ func requestURL(r *http.Request) string {
 	return scheme + "://" + r.Host + r.URL.RequestURI()
 }
 
-// recordEvent leaves a Kubernetes Event on the EventListener for what created
-// objects and for what failed (never the body, never a secret).
+// recordEvent leaves a Kubernetes Event on the EventListener for what failed
+// (never the body, never a secret). Success leaves none: the created object,
+// labelled with the listener, trigger and delivery, is the record, and an
+// Event per webhook would add an API write to every one of them.
 func (s *sink) recordEvent(ans *Answer) {
 	el := &triggersv1.EventListener{}
 	el.Name, el.Namespace = s.name, s.namespace
@@ -238,12 +240,6 @@ func (s *sink) recordEvent(ans *Answer) {
 	}
 	for _, t := range ans.Triggers {
 		switch t.Outcome {
-		case OutcomeCreated:
-			names := make([]string, len(t.Objects))
-			for i, o := range t.Objects {
-				names[i] = o.Kind + " " + o.Namespace + "/" + o.Name
-			}
-			s.recorder.Eventf(el, nil, "Normal", "Created", "Trigger", "trigger %s, delivery %s: created %s", t.Name, orNone(ans.Delivery), strings.Join(names, ", "))
 		case OutcomeInvalid, OutcomeConflict, OutcomeForbidden, OutcomeError:
 			// Not for rejected events: a flood of forged requests must cost the
 			// API server nothing (they are logged and counted in metrics).

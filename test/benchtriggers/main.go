@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency * 2}, Timeout: 60 * time.Second}
 	var seq atomic.Int64
 	bare := func(ctx context.Context) error {
-		pr, err := renderBare(seq.Add(1))
+		pr, err := renderBare(ns.Name, seq.Add(1))
 		if err != nil {
 			return err
 		}
@@ -258,7 +258,13 @@ spec:
 			return false, err
 		}
 		addr = fmt.Sprintf("%s:%d", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
-		return true, nil
+		// Ready is the Deployment's; the Service's rules reach the node a moment later.
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("waiting for the EventListener to be Ready: %w (status %+v)", err, el.Status)
@@ -266,14 +272,14 @@ spec:
 	return addr, nil
 }
 
-func renderBare(i int64) (*windlassv1.PipelineRun, error) {
+func renderBare(ns string, i int64) (*windlassv1.PipelineRun, error) {
 	pr := &windlassv1.PipelineRun{}
 	sha, url := fmt.Sprintf("%040x", i), "http://git.example/bench.git"
 	text := strings.NewReplacer("REVISION", sha, "URL", url).Replace(pipelineRun)
 	if err := yaml.UnmarshalStrict([]byte(text), pr); err != nil {
 		return nil, err
 	}
-	pr.GenerateName, pr.Name = "", "bare-"+sha[30:]
+	pr.GenerateName, pr.Name, pr.Namespace = "", "bare-"+sha[30:], ns
 	return pr, nil
 }
 

@@ -243,7 +243,20 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ns, fmt.Sprintf("%s:%d", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
+	addr = fmt.Sprintf("%s:%d", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
+	// Ready is the Deployment's; the Service's rules reach the node a moment later.
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	if err != nil {
+		t.Fatalf("the listener's Service %s never answered: %v", addr, err)
+	}
+	return ns, addr
 }
 
 func pipelineRuns(t *testing.T, ns string) []windlassv1.PipelineRun {
