@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -233,20 +234,27 @@ func requestURL(r *http.Request) string {
 // labelled with the listener, trigger and delivery, is the record, and an
 // Event per webhook would add an API write to every one of them.
 func (s *sink) recordEvent(ans *Answer) {
+	if !slices.ContainsFunc(ans.Triggers, func(t TriggerAnswer) bool { return warn(t.Outcome) }) {
+		return
+	}
 	el := &triggersv1.EventListener{}
 	el.Name, el.Namespace = s.name, s.namespace
 	if err := s.objects.Get(context.Background(), client.ObjectKeyFromObject(el), el); err != nil {
 		return
 	}
 	for _, t := range ans.Triggers {
-		switch t.Outcome {
-		case OutcomeInvalid, OutcomeConflict, OutcomeForbidden, OutcomeError:
-			// Not for rejected events: a flood of forged requests must cost the
-			// API server nothing (they are logged and counted in metrics).
+		if warn(t.Outcome) {
 			s.recorder.Eventf(el, nil, "Warning", "Trigger"+strings.ToUpper(string(t.Outcome[:1]))+string(t.Outcome[1:]), "Trigger",
 				"trigger %s, delivery %s: %s", t.Name, orNone(ans.Delivery), t.Message)
 		}
 	}
+}
+
+// warn says which outcomes leave a Warning Event: failures of the listener's
+// configuration or of creating. Not rejected events: a flood of forged
+// requests must cost the API server nothing (they are logged and counted).
+func warn(o Outcome) bool {
+	return o == OutcomeInvalid || o == OutcomeConflict || o == OutcomeForbidden || o == OutcomeError
 }
 
 func orNone(s string) string {
