@@ -264,51 +264,35 @@ func (s substituter) value(v any, field string) (any, error) {
 
 // str substitutes the references in one string.
 func (s substituter) str(in, field string) (string, error) {
-	if !strings.Contains(in, "$(") {
-		return in, nil
-	}
-	var b strings.Builder
-	i := 0
-	for {
-		j := strings.Index(in[i:], "$(")
-		if j < 0 {
-			b.WriteString(in[i:])
-			return b.String(), nil
-		}
-		start := i + j
-		b.WriteString(in[i:start])
+	return replaceRefs(in, func(start int) (string, int, bool, error) {
 		end := strings.IndexByte(in[start:], ')')
 		if end < 0 {
-			b.WriteString(in[start:])
-			return b.String(), nil
+			// No ")" after it, so neither this "$(" nor any later one is a
+			// reference: all are left as they are.
+			return "", 0, false, nil
 		}
 		end += start
 		ref := in[start : end+1]
 		inner := strings.TrimSpace(in[start+2 : end])
 		if inner == "uid" {
-			b.WriteString(s.uid)
-			i = end + 1
-			continue
+			return s.uid, end + 1, true, nil
 		}
 		name, ok, err := templateParam(inner)
 		if !ok {
-			b.WriteString("$(")
-			i = start + 2
-			continue
+			return "", 0, false, nil
 		}
 		if err != nil {
-			return "", fmt.Errorf("%s: %s: %w", field, ref, err)
+			return "", 0, true, fmt.Errorf("%s: %s: %w", field, ref, err)
 		}
 		if !s.declared[name] {
-			return "", fmt.Errorf("%s: %s: the template declares no param %q", field, ref, name)
+			return "", 0, true, fmt.Errorf("%s: %s: the template declares no param %q", field, ref, name)
 		}
 		v, ok := s.params[name]
 		if !ok {
-			return "", fmt.Errorf("%s: %s: param %q has no value", field, ref, name)
+			return "", 0, true, fmt.Errorf("%s: %s: param %q has no value", field, ref, name)
 		}
-		b.WriteString(v)
-		i = end + 1
-	}
+		return v, end + 1, true, nil
+	})
 }
 
 // templateParam parses the inside of $(...) as a template param reference:

@@ -47,6 +47,29 @@ type reference struct {
 // `$(body.head_commit.id): body.head_commit has no field "id"`. A reference
 // with another root ($(tt.params.x), a shell $(cmd)) is left alone.
 func Resolve(s string, ev Event) (string, error) {
+	return replaceRefs(s, func(start int) (string, int, bool, error) {
+		ref, end, ours, err := parseReference(s, start)
+		if !ours {
+			return "", 0, false, nil
+		}
+		if err != nil {
+			return "", 0, true, err
+		}
+		val, err := ref.resolve(ev)
+		if err != nil {
+			return "", 0, true, err
+		}
+		return val, end, true, nil
+	})
+}
+
+// replaceRefs rebuilds s with each "$(" it finds handed to each, which gets
+// the index of that "$(". When each answers ok, s[start:end] is replaced by
+// replacement and the scan goes on at end, so an inserted value is never
+// looked at again; when it does not, the "$(" is kept as it is and the scan
+// goes on just after it. An error from each (with ok or not) stops the scan
+// and is returned as it is. A string with no "$(" is returned unchanged.
+func replaceRefs(s string, each func(start int) (replacement string, end int, ok bool, err error)) (string, error) {
 	if !strings.Contains(s, "$(") {
 		return s, nil
 	}
@@ -60,20 +83,16 @@ func Resolve(s string, ev Event) (string, error) {
 		}
 		start := i + j
 		b.WriteString(s[i:start])
-		ref, end, ours, err := parseReference(s, start)
-		if !ours {
+		repl, end, ok, err := each(start)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
 			b.WriteString("$(")
 			i = start + 2
 			continue
 		}
-		if err != nil {
-			return "", err
-		}
-		val, err := ref.resolve(ev)
-		if err != nil {
-			return "", err
-		}
-		b.WriteString(val)
+		b.WriteString(repl)
 		i = end
 	}
 }
