@@ -259,12 +259,7 @@ spec:
 		}
 		addr = fmt.Sprintf("%s:%d", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
 		// Ready is the Deployment's; the Service's rules reach the node a moment later.
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false, nil
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
+		return answers(addr), nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("waiting for the EventListener to be Ready: %w (status %+v)", err, el.Status)
@@ -385,4 +380,13 @@ func apiRequests(ctx context.Context, hc *http.Client, addr string) (float64, er
 		}
 	}
 	return total, sc.Err()
+}
+
+// answers says whether the listener at addr is reachable and ready.
+func answers(addr string) bool {
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err == nil {
+		resp.Body.Close()
+	}
+	return err == nil && resp.StatusCode == http.StatusOK
 }

@@ -246,12 +246,7 @@ spec:
 	addr = fmt.Sprintf("%s:%d", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
 	// Ready is the Deployment's; the Service's rules reach the node a moment later.
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false, nil
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
+		return answers(addr), nil
 	})
 	if err != nil {
 		t.Fatalf("the listener's Service %s never answered: %v", addr, err)
@@ -482,4 +477,13 @@ func TestListenerAnswers(t *testing.T) {
 	if runs := pipelineRuns(t, ns); len(runs) != 1 {
 		t.Errorf("PipelineRuns %d after filtered and invalid events, want 1", len(runs))
 	}
+}
+
+// answers says whether the listener at addr is reachable and ready.
+func answers(addr string) bool {
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err == nil {
+		resp.Body.Close()
+	}
+	return err == nil && resp.StatusCode == http.StatusOK
 }
