@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,13 +11,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/listener"
 )
 
 // scope is the set of namespaces whose Triggers the sink serves.
@@ -27,17 +28,11 @@ type scope struct {
 }
 
 func watchScope(el *triggersv1.EventListener) scope {
-	sc := scope{namespaces: []string{el.Namespace}}
-	for _, ns := range el.Spec.NamespaceSelector.MatchNames {
-		if ns == "*" {
-			sc.all = true
-		} else if !slices.Contains(sc.namespaces, ns) {
-			sc.namespaces = append(sc.namespaces, ns)
-		}
+	return scope{
+		all:        slices.Contains(el.Spec.NamespaceSelector.MatchNames, listener.AllNamespaces),
+		namespaces: append([]string{el.Namespace}, listener.ForeignNamespaces(el)...),
+		selector:   el.Spec.LabelSelector != nil || len(el.Spec.NamespaceSelector.MatchNames) > 0,
 	}
-	slices.Sort(sc.namespaces[1:])
-	sc.selector = el.Spec.LabelSelector != nil || len(el.Spec.NamespaceSelector.MatchNames) > 0
-	return sc
 }
 
 func (sc scope) String() string {
@@ -125,12 +120,12 @@ func (s *sink) triggers(ctx context.Context) ([]trigger, error) {
 	if !s.scope.selector {
 		return out, nil
 	}
-	sel := labels.Everything()
-	if el.Spec.LabelSelector != nil {
-		var err error
-		if sel, err = metav1.LabelSelectorAsSelector(el.Spec.LabelSelector); err != nil {
-			return nil, fmt.Errorf("spec.labelSelector: %w", err)
-		}
+	sel, problem := listener.TriggerSelector(&el)
+	if problem != "" {
+		return nil, errors.New(problem)
+	}
+	if sel == nil {
+		sel = labels.Everything()
 	}
 	var namespaces []string
 	if s.scope.all {
