@@ -19,7 +19,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
-	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -140,27 +139,14 @@ func installReleaseRBAC(ctx context.Context) error {
 	return nil
 }
 
-func namespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "el-"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return ns.Name
-}
+func namespace(t *testing.T) string { return util.Namespace(t, k8s, "el-") }
 
 // create makes obj from a manifest in ns ("" for a cluster-scoped one) and
 // deletes it when the test ends, so the suite can run again in one process.
 // A listener's deletion lets the controller remove its ClusterRoleBindings.
 func create(t *testing.T, ns string, obj client.Object, manifest string) {
 	t.Helper()
-	if err := yaml.UnmarshalStrict([]byte(manifest), obj); err != nil {
-		t.Fatalf("bad manifest: %v", err)
-	}
-	obj.SetNamespace(ns)
-	if err := k8s.Create(context.Background(), obj); err != nil {
-		t.Fatal(err)
-	}
+	util.Create(t, k8s, ns, obj, manifest)
 	t.Cleanup(func() {
 		if err := k8s.Delete(context.Background(), obj); client.IgnoreNotFound(err) != nil {
 			t.Errorf("deleting %s: %v", obj.GetName(), err)

@@ -19,8 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
-	corev1 "k8s.io/api/core/v1"
-
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/internal/manager"
 	"github.com/windlass-dev/windlass/test/util"
@@ -63,24 +61,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func namespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "pr-"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return ns.Name
-}
+func namespace(t *testing.T) string { return util.Namespace(t, k8s, "pr-") }
 
 func apply(t *testing.T, ns string, obj client.Object, manifest string) {
-	t.Helper()
-	if err := yaml.UnmarshalStrict([]byte(manifest), obj); err != nil {
-		t.Fatalf("bad manifest: %v", err)
-	}
-	obj.SetNamespace(ns)
-	if err := k8s.Create(context.Background(), obj); err != nil {
-		t.Fatal(err)
-	}
+	util.Create(t, k8s, ns, obj, manifest)
 }
 
 func poll(t *testing.T, what string, cond func(ctx context.Context) bool) {

@@ -60,25 +60,11 @@ func TestMain(m *testing.M) {
 }
 
 // namespace makes a namespace for one test.
-func namespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "tr-"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return ns.Name
-}
+func namespace(t *testing.T) string { return util.Namespace(t, k8s, "tr-") }
 
 // apply creates objects from YAML as a user writes them.
 func apply(t *testing.T, ns string, obj client.Object, manifest string) {
-	t.Helper()
-	if err := yaml.UnmarshalStrict([]byte(manifest), obj); err != nil {
-		t.Fatalf("bad manifest: %v", err)
-	}
-	obj.SetNamespace(ns)
-	if err := k8s.Create(context.Background(), obj); err != nil {
-		t.Fatal(err)
-	}
+	util.Create(t, k8s, ns, obj, manifest)
 }
 
 // waitRun waits until cond holds for the TaskRun and returns it.
