@@ -131,9 +131,16 @@ release: ## Render the one-file install manifest into dist/install.yaml, with th
 	go run ./hack/release -o dist/install.yaml $$(sed 's/^/--image /' $(BIN)/images.txt)
 	@echo "dist/install.yaml"
 
+.PHONY: catalog
+catalog: ## Render every catalog Task (namespace windlass-catalog) into dist/catalog.yaml, with the tool images of the last `make images`.
+	@test -s $(BIN)/images.txt || { echo "catalog: no bin/images.txt; run 'make images' first"; exit 1; }
+	@mkdir -p dist
+	go run ./hack/release --config catalog --kustomization . -o dist/catalog.yaml $$(sed 's/^/--image /' $(BIN)/images.txt)
+	@echo "dist/catalog.yaml"
+
 .PHONY: deploy
-deploy: images release ## Install the release into the cluster and wait for the controller.
-	KUBECONFIG=$(E2E_KUBECONFIG) hack/deploy.sh dist/install.yaml
+deploy: images release catalog ## Install the release and the catalog into the cluster and wait for the controller.
+	KUBECONFIG=$(E2E_KUBECONFIG) hack/deploy.sh dist/install.yaml dist/catalog.yaml
 
 .PHONY: demo
 demo: ## Start the local cluster (or use $$KUBECONFIG), install Windlass, show it running.

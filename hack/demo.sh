@@ -13,8 +13,8 @@ else
 	"$HERE/cluster/up.sh"
 	export KUBECONFIG="$KUBECONFIG_PATH"
 fi
-make -s images release
-hack/deploy.sh dist/install.yaml
+make -s images release catalog
+hack/deploy.sh dist/install.yaml dist/catalog.yaml
 
 echo
 echo "== Windlass is installed =="

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Applies the release manifest to $KUBECONFIG's cluster and waits for the controller,
 # failing at once (with the reason) when its pod cannot pull its image or crashes.
-# Usage: hack/deploy.sh dist/install.yaml
+# Further manifests (the catalog) are applied once the controller is ready.
+# Usage: hack/deploy.sh dist/install.yaml [dist/catalog.yaml ...]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-manifest=${1:?usage: hack/deploy.sh MANIFEST}
+manifest=${1:?usage: hack/deploy.sh MANIFEST [MANIFEST...]}
+shift
 [ -n "${KUBECONFIG:-}" ] || die "KUBECONFIG is not set"
 kubectl="$("$WINDLASS_ROOT/hack/k8s-bins.sh")/kubectl"
 "$kubectl" apply --server-side --force-conflicts -f "$manifest" >/dev/null
@@ -18,6 +20,10 @@ while :; do
 		holder=$("$kubectl" -n "$ns" get lease windlass-controller.windlass.dev -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true)
 		if [ "$pods" -eq 1 ] && [[ "$holder" == "$("$kubectl" -n "$ns" get pods -l app.kubernetes.io/component=controller -o jsonpath='{.items[0].metadata.name}')"* ]]; then
 			log "controller ready and leading: $("$kubectl" -n "$ns" get deployment windlass-controller -o jsonpath='{.spec.template.spec.containers[0].image}')"
+			for m in "$@"; do
+				"$kubectl" apply --server-side --force-conflicts -f "$m" >/dev/null
+				log "applied $m"
+			done
 			exit 0
 		fi
 	fi

@@ -45,8 +45,8 @@ export KUBECONFIG="$KUBECONFIG_PATH"
 # The git server the triggers tests push to (on the cluster bridge, so pods reach it).
 "$HERE/gitserver/up.sh"
 export GITSERVER_ENV="${GITSERVER_DIR:-$CLUSTER_DIR/gitserver}/env"
-make -s images release
-hack/deploy.sh dist/install.yaml
+make -s images release catalog
+hack/deploy.sh dist/install.yaml dist/catalog.yaml
 WINDLASS_IMAGES="$WINDLASS_ROOT/bin/images.txt" go test -tags e2e -count=1 -timeout 30m ${E2E_RUN:+-run "$E2E_RUN"} -v ./test/e2e/... 2>&1 |
 	tee "$WINDLASS_ROOT/bin/e2e.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:' || true
 if ! grep -qE '^(ok|PASS)' "$WINDLASS_ROOT/bin/e2e.log" || grep -qE '^(FAIL|--- FAIL)' "$WINDLASS_ROOT/bin/e2e.log"; then

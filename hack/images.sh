@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every daemon under cmd/ (and, later, every step tool under tasks/) into an
+# Builds every daemon under cmd/ and every step tool under tasks/ into an
 # OCI image and pushes it to $REGISTRY with go-containerregistry: no Docker engine.
 # Also pushes the shell base image (busybox-static + CA certificates) for steps that
 # need sh. Writes bin/images.txt: one NAME=REPOSITORY@DIGEST line per image.
@@ -21,7 +21,16 @@ for d in cmd/*/; do
 done
 pkgs=()
 for n in "${names[@]}"; do pkgs+=("./cmd/$n"); done
-log "building ${names[*]}"
+# Step tools: tasks/<tool> with a main package (tasks/toolkit is their library).
+tools=()
+for d in tasks/*/; do
+	n=$(basename "$d")
+	if [ -f "$d/main.go" ]; then
+		tools+=("$n")
+		pkgs+=("./tasks/$n")
+	fi
+done
+log "building ${names[*]} ${tools[*]}"
 CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w -X github.com/windlass-dev/windlass/internal/version.Version=$VERSION" \
 	-o bin/linux/ "${pkgs[@]}"
 
@@ -34,6 +43,11 @@ out="$tmp/images.txt"
 ref=$(bin/clustertool image --dir "$tmp/shell" --cmd sh --push "$REGISTRY/windlass/shell:$VERSION")
 echo "shell=$ref" >>"$out"
 for n in "${names[@]}"; do
+	ref=$(bin/clustertool image --dir "$tmp/static" --file "bin/linux/$n:/$n" --entrypoint "/$n" \
+		--user 65532:65532 --push "$REGISTRY/windlass/$n:$VERSION")
+	echo "$n=$ref" >>"$out"
+done
+for n in "${tools[@]}"; do
 	ref=$(bin/clustertool image --dir "$tmp/static" --file "bin/linux/$n:/$n" --entrypoint "/$n" \
 		--user 65532:65532 --push "$REGISTRY/windlass/$n:$VERSION")
 	echo "$n=$ref" >>"$out"

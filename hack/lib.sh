@@ -10,6 +10,7 @@ K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 CONTAINERD_VERSION="${CONTAINERD_VERSION:-v2.4.2}"
 RUNC_VERSION="${RUNC_VERSION:-v1.5.2}"
 GITEA_VERSION="${GITEA_VERSION:-v1.26.0}"
+BUILDKIT_VERSION="${BUILDKIT_VERSION:-v0.34.2}"
 
 K8S_BIN_DIR="$WINDLASS_CACHE/k8s/$K8S_VERSION/bin"
 RUNTIME_BIN_DIR="$WINDLASS_CACHE/runtime/containerd-$CONTAINERD_VERSION-runc-$RUNC_VERSION/bin"
@@ -17,6 +18,8 @@ RUNTIME_BIN_DIR="$WINDLASS_CACHE/runtime/containerd-$CONTAINERD_VERSION-runc-$RU
 GITEA_DIR="$WINDLASS_CACHE/gitea/$GITEA_VERSION"
 GITEA_BIN="$GITEA_DIR/bin/gitea"
 GITEA_STATIC_DIR="$GITEA_DIR/static"
+# BuildKit (hack/buildkit-bin.sh): buildkitd, buildctl and a static runc for its image.
+BUILDKIT_BIN_DIR="$WINDLASS_CACHE/buildkit/$BUILDKIT_VERSION-runc-$RUNC_VERSION/bin"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

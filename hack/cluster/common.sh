@@ -24,6 +24,8 @@ SERVICE_CIDR="10.96.0.0/16"
 SERVICE_API_IP="10.96.0.1"
 CNI_NETWORK="windlass-pods"
 REGISTRY="127.0.0.1:5000"
+# The same registry on the cluster bridge: what pods (BuildKit, Trivy, cosign) push to and pull from.
+POD_REGISTRY="$NODE_IP:5000"
 PAUSE_IMAGE="registry.k8s.io/pause:3.10"
 BUSYBOX_IMAGE="docker.io/library/busybox:latest"
 LOCAL_PATH_VERSION="${LOCAL_PATH_VERSION:-v0.0.30}"
@@ -39,7 +41,7 @@ SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridg
 	net.netfilter.nf_conntrack_tcp_timeout_close_wait)
 
 # Listening ports (address:port) the cluster needs.
-PORTS=("127.0.0.1:5000" "127.0.0.1:12379" "127.0.0.1:12380" "$NODE_IP:6443" "127.0.0.1:10257" "127.0.0.1:10259"
+PORTS=("127.0.0.1:5000" "$NODE_IP:5000" "127.0.0.1:12379" "127.0.0.1:12380" "$NODE_IP:6443" "127.0.0.1:10257" "127.0.0.1:10259"
 	"$NODE_IP:10250" "127.0.0.1:10248" "127.0.0.1:10249" "127.0.0.1:10256")
 
 # snapshot_sysctls: prints KEY=VALUE for each of SYSCTLS that exists on this host.

@@ -5,9 +5,9 @@
 write_configs() {
 	mkdir -p "$CONF_DIR" "$CNI_CONF_DIR" "$CLUSTER_DIR/containerd" "$RUN_DIR/containerd"
 
-	# Registry mirrors: docker.io, registry.k8s.io and 127.0.0.1:5000 all resolve to the local registry.
+	# Registry mirrors: docker.io, registry.k8s.io, 127.0.0.1:5000 and the bridge address all resolve to the local registry.
 	local host
-	for host in docker.io registry.k8s.io "$REGISTRY"; do
+	for host in docker.io registry.k8s.io "$REGISTRY" "$POD_REGISTRY"; do
 		mkdir -p "$CONF_DIR/certs.d/$host"
 		cat >"$CONF_DIR/certs.d/$host/hosts.toml" <<TOML
 server = "http://$REGISTRY"

@@ -95,8 +95,8 @@ make_pki
 write_configs
 
 # --- registry and base images ---------------------------------------------------------------
-step "starting the registry on $REGISTRY" registry
-start_proc registry "$WINDLASS_ROOT/bin/clustertool" registry --address "$REGISTRY" --dir "$REGISTRY_DIR"
+step "starting the registry on $REGISTRY and $POD_REGISTRY" registry
+start_proc registry "$WINDLASS_ROOT/bin/clustertool" registry --address "$REGISTRY,$POD_REGISTRY" --dir "$REGISTRY_DIR"
 wait_for registry 20 curl -fsS "http://$REGISTRY/v2/"
 step "pushing base images (pause, busybox, local-path-provisioner)"
 tmp=$(mktemp -d)

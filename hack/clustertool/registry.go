@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,7 +130,7 @@ func newRegistryHandler(dir string, logw io.Writer) (http.Handler, func() error,
 
 func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("registry", flag.ContinueOnError)
-	addr := fs.String("address", "127.0.0.1:5000", "listen address")
+	addr := fs.String("address", "127.0.0.1:5000", "listen addresses, comma-separated (loopback for the node, the cluster bridge for pods)")
 	dir := fs.String("dir", "", "directory for blobs and the manifest journal (required)")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
@@ -147,9 +148,16 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = closeJournal() }()
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("registry address %s: %w", *addr, err)
+	var lns []net.Listener
+	for _, a := range strings.Split(*addr, ",") {
+		ln, err := net.Listen("tcp", strings.TrimSpace(a))
+		if err != nil {
+			for _, l := range lns {
+				_ = l.Close()
+			}
+			return fmt.Errorf("registry address %s: %w", a, err)
+		}
+		lns = append(lns, ln)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -158,9 +166,16 @@ func runRegistry(ctx context.Context, args []string, stderr io.Writer) error {
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 	}()
-	fmt.Fprintf(stderr, "registry listening on %s, data in %s\n", ln.Addr(), *dir)
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
+	errs := make(chan error, len(lns))
+	for _, ln := range lns {
+		fmt.Fprintf(stderr, "registry listening on %s, data in %s\n", ln.Addr(), *dir)
+		go func() { errs <- srv.Serve(ln) }()
+	}
+	for range lns {
+		if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
+			_ = srv.Close()
+			return err
+		}
 	}
 	return nil
 }
