@@ -52,6 +52,13 @@ for n in "${tools[@]}"; do
 		--user 65532:65532 --push "$REGISTRY/windlass/$n:$VERSION")
 	echo "$n=$ref" >>"$out"
 done
+# buildkitd for the catalog's buildkit-build Task: BuildKit's daemon, buildctl and a static
+# runc (its OCI worker runs each RUN through it), on the shell rootfs for the sidecar script.
+bk=$("$WINDLASS_ROOT/hack/buildkit-bin.sh")
+ref=$(bin/clustertool image --dir "$tmp/shell" --file "$bk/buildkitd:/usr/bin/buildkitd" --file "$bk/buildctl:/usr/bin/buildctl" \
+	--file "$bk/runc:/usr/bin/runc" --env PATH=/usr/bin:/bin --entrypoint /usr/bin/buildkitd \
+	--push "$REGISTRY/windlass/buildkitd:$BUILDKIT_VERSION")
+echo "buildkitd=$ref" >>"$out"
 mv "$out" bin/images.txt
 log "pushed $(wc -l <bin/images.txt) images to $REGISTRY (bin/images.txt)"
 cat bin/images.txt

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -209,5 +210,106 @@ spec:
 		if out := logs(t, ns, tr.Status.PodName, "step-clone"); !strings.Contains(out, want) {
 			t.Errorf("%s: the clone step's log does not say %q:\n%s", name, want, out)
 		}
+	}
+}
+
+// podRegistry is the local registry as pods see it (on the cluster bridge).
+const podRegistry = "10.88.0.1:5000"
+
+func TestCatalogCloneBuildRunAndRebuildFromTheCache(t *testing.T) {
+	g := gitserver(t)
+	ns := namespace(t)
+	useCatalogTask(t, ns, "git-clone")
+	useCatalogTask(t, ns, "buildkit-build")
+	r := newSourceRepo(t, g, ns, map[string]string{
+		"app/Dockerfile": "FROM busybox\nARG GREETING=hello\nCOPY greet.sh /greet.sh\nRUN echo \"$GREETING from $(cat /VERSION 2>/dev/null || echo the build)\" > /greeting && chmod 755 /greet.sh\n",
+		"app/greet.sh":   "#!/bin/sh\ncat /greeting\n",
+	})
+	gitCredentials(t, g, ns)
+	image := podRegistry + "/e2e/" + ns + "/app"
+	createObjects(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: Pipeline
+metadata: {name: build}
+spec:
+  workspaces: [{name: source}]
+  results:
+  - {name: image, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
+  - {name: greeting, value: $(tasks.try.results.greeting)}
+  tasks:
+  - name: clone
+    taskRef: {name: git-clone}
+    params:
+    - {name: url, value: `+r.cloneURL+`}
+    - {name: revision, value: main}
+    workspaces: [{name: output, workspace: source}]
+  - name: build
+    taskRef: {name: buildkit-build}
+    params:
+    - {name: IMAGE, value: "`+image+`:$(tasks.clone.results.commit)"}
+    - {name: CONTEXT, value: app}
+    - {name: BUILD_ARGS, value: [GREETING=hi]}
+    - {name: CACHE_REF, value: `+image+`/cache}
+    - {name: INSECURE_REGISTRIES, value: `+podRegistry+`}
+    - {name: DOCKERHUB_MIRROR, value: `+podRegistry+`}
+    workspaces: [{name: source, workspace: source}]
+  - name: try
+    params:
+    - {name: image, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
+    taskSpec:
+      params: [{name: image}]
+      results: [{name: greeting}]
+      steps:
+      - image: $(params.image)
+        command: [/bin/sh, -c]
+        args: ["/greet.sh | tr -d '\\n' > $(results.greeting.path)"]
+`)
+	vct := `workspaces: [{name: source, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}}}]`
+	var images []string
+	for i, name := range []string{"cold", "warm"} {
+		createObjects(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: PipelineRun
+metadata: {name: `+name+`}
+spec:
+  pipelineRef: {name: build}
+  taskRunTemplate: {serviceAccountName: builder}
+  `+vct+`
+`)
+		pr := waitPipelineDone(t, ns, name, metav1.ConditionTrue, windlassv1.ReasonSucceeded, 6*time.Minute)
+		got := map[string]string{}
+		for _, res := range pr.Status.Results {
+			got[res.Name] = res.Value.StringVal
+		}
+		if want := image + ":" + r.second + "@sha256:"; !strings.HasPrefix(got["image"], want) {
+			t.Errorf("%s: image result %q, want %s...", name, got["image"], want)
+		}
+		if got["greeting"] != "hi from the build" {
+			t.Errorf("%s: the built image says %q, want %q", name, got["greeting"], "hi from the build")
+		}
+		images = append(images, got["image"])
+		tr := getTaskRun(t, ns, name+"-build")
+		out := logs(t, ns, tr.Status.PodName, "step-build")
+		cached, steps := -1, -1
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "pushed ") {
+				if _, err := fmt.Sscanf(line[strings.Index(line, ": ")+2:], "%d of %d build steps from the cache", &cached, &steps); err != nil {
+					t.Fatalf("%s: cannot read the cache line %q: %v", name, line, err)
+				}
+			}
+		}
+		t.Logf("%s build: %d of %d steps from the cache", name, cached, steps)
+		switch {
+		case steps != 2:
+			t.Errorf("%s: %d build steps seen, want the Dockerfile's 2 (COPY, RUN):\n%s", name, steps, out)
+		case i == 0 && cached == steps:
+			t.Errorf("%s: a first build took every step from the cache", name)
+		case i == 1 && cached != steps:
+			t.Errorf("%s: a rebuild of the same commit took %d of %d steps from the cache, want all:\n%s", name, cached, steps, out)
+		}
+	}
+	// Every layer and the config came from the cache: the rebuild is the same image.
+	if images[0] != images[1] {
+		t.Errorf("the rebuild of the same commit pushed %s, the first build %s", images[1], images[0])
 	}
 }
