@@ -12,6 +12,7 @@ VERSION="${VERSION:-dev}"
 cd "$WINDLASS_ROOT"
 mkdir -p bin/linux
 CGO_ENABLED=0 go build -o bin/clustertool ./hack/clustertool
+CGO_ENABLED=0 go build -o bin/trivydb ./hack/trivydb
 
 # Images: cmd/<name> except the CLI, which users run on their machines.
 names=()
@@ -47,8 +48,16 @@ for n in "${names[@]}"; do
 		--user 65532:65532 --push "$REGISTRY/windlass/$n:$VERSION")
 	echo "$n=$ref" >>"$out"
 done
+# tool_files NAME: the --file flags of what a step tool runs besides itself.
+trivy=$("$WINDLASS_ROOT/hack/trivy-bin.sh")
+tool_files() {
+	case $1 in
+	trivy-scan) echo "--file $trivy:/usr/bin/trivy" ;;
+	esac
+}
 for n in "${tools[@]}"; do
-	ref=$(bin/clustertool image --dir "$tmp/static" --file "bin/linux/$n:/$n" --entrypoint "/$n" \
+	# shellcheck disable=SC2046 # tool_files prints whole flags
+	ref=$(bin/clustertool image --dir "$tmp/static" --file "bin/linux/$n:/$n" $(tool_files "$n") --entrypoint "/$n" \
 		--user 65532:65532 --push "$REGISTRY/windlass/$n:$VERSION")
 	echo "$n=$ref" >>"$out"
 done
@@ -59,6 +68,10 @@ ref=$(bin/clustertool image --dir "$tmp/shell" --file "$bk/buildkitd:/usr/bin/bu
 	--file "$bk/runc:/usr/bin/runc" --env PATH=/usr/bin:/bin --entrypoint /usr/bin/buildkitd \
 	--push "$REGISTRY/windlass/buildkitd:$BUILDKIT_VERSION")
 echo "buildkitd=$ref" >>"$out"
+# The vulnerability DB the catalog's trivy-scan reads offline: Trivy's OCI artifact, built
+# from the fixture advisories (nothing is fetched from the internet).
+ref=$(bin/trivydb --advisories test/fixtures/trivy-db/advisories.yaml --push "$REGISTRY/windlass/trivy-db:2" | cut -d' ' -f1)
+echo "trivy-db=$ref" >>"$out"
 mv "$out" bin/images.txt
 log "pushed $(wc -l <bin/images.txt) images to $REGISTRY (bin/images.txt)"
 cat bin/images.txt

@@ -11,6 +11,7 @@ CONTAINERD_VERSION="${CONTAINERD_VERSION:-v2.4.2}"
 RUNC_VERSION="${RUNC_VERSION:-v1.5.2}"
 GITEA_VERSION="${GITEA_VERSION:-v1.26.0}"
 BUILDKIT_VERSION="${BUILDKIT_VERSION:-v0.34.2}"
+TRIVY_VERSION="${TRIVY_VERSION:-v0.74.0}"
 
 K8S_BIN_DIR="$WINDLASS_CACHE/k8s/$K8S_VERSION/bin"
 RUNTIME_BIN_DIR="$WINDLASS_CACHE/runtime/containerd-$CONTAINERD_VERSION-runc-$RUNC_VERSION/bin"
@@ -20,6 +21,8 @@ GITEA_BIN="$GITEA_DIR/bin/gitea"
 GITEA_STATIC_DIR="$GITEA_DIR/static"
 # BuildKit (hack/buildkit-bin.sh): buildkitd, buildctl and a static runc for its image.
 BUILDKIT_BIN_DIR="$WINDLASS_CACHE/buildkit/$BUILDKIT_VERSION-runc-$RUNC_VERSION/bin"
+# Trivy (hack/trivy-bin.sh) for the catalog's trivy-scan image.
+TRIVY_BIN="$WINDLASS_CACHE/trivy/$TRIVY_VERSION/bin/trivy"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

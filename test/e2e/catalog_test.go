@@ -17,6 +17,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sigstore/cosign/v2/pkg/cosign"
+
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 )
 
@@ -312,4 +314,185 @@ spec:
 	if images[0] != images[1] {
 		t.Errorf("the rebuild of the same commit pushed %s, the first build %s", images[1], images[0])
 	}
+}
+
+// debianImage is a build context whose image Trivy sees as Debian 12 with the
+// fixture package windlass-fixture at version (advisories: test/fixtures/trivy-db).
+func debianImage(dir, version string) map[string]string {
+	return map[string]string{
+		dir + "/Dockerfile":     "FROM busybox\nCOPY debian_version /etc/debian_version\nCOPY os-release /etc/os-release\nCOPY status /var/lib/dpkg/status\n",
+		dir + "/debian_version": "12.5\n",
+		dir + "/os-release":     "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nID=debian\n",
+		dir + "/status": "Package: windlass-fixture\nStatus: install ok installed\nPriority: optional\nSection: libs\n" +
+			"Installed-Size: 1\nMaintainer: e2e <e2e@windlass.dev>\nArchitecture: amd64\nVersion: " + version + "\nDescription: fixture\n",
+	}
+}
+
+// TestCatalogBuildScanSignAttestVerify is the catalog's main pipeline: the
+// image's digest flows by results from the build to the scan, the signature,
+// the provenance and its verification. A vulnerable image stops at the scan's
+// gate; an image signed by another key fails verification.
+func TestCatalogBuildScanSignAttestVerify(t *testing.T) {
+	g := gitserver(t)
+	ns := namespace(t)
+	for _, task := range []string{"git-clone", "buildkit-build", "trivy-scan", "cosign-sign", "cosign-attest", "cosign-verify"} {
+		useCatalogTask(t, ns, task)
+	}
+	files := debianImage("vulnerable", "1.0-1")
+	for k, v := range debianImage("clean", "1.0-2") {
+		files[k] = v
+	}
+	r := newSourceRepo(t, g, ns, files)
+	gitCredentials(t, g, ns)
+	cosignKeys(t, ns, "signing")
+	cosignKeys(t, ns, "other")
+	scanned := podRegistry + "/e2e/" + ns + "/scanned"
+	db := strings.Replace(strings.Split(image(t, "trivy-db"), "@")[0], "127.0.0.1:5000", podRegistry, 1)
+	createObjects(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: Pipeline
+metadata: {name: scan}
+spec:
+  params: [{name: context}]
+  workspaces: [{name: source}, {name: reports}, {name: keys}]
+  results:
+  - {name: critical, value: $(tasks.scan.results.counts.CRITICAL)}
+  - {name: low, value: $(tasks.scan.results.counts.LOW)}
+  - {name: image, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
+  - {name: commit, value: $(tasks.clone.results.commit)}
+  tasks:
+  - name: clone
+    taskRef: {name: git-clone}
+    params: [{name: url, value: `+r.cloneURL+`}]
+    workspaces: [{name: output, workspace: source}]
+  - name: build
+    taskRef: {name: buildkit-build}
+    params:
+    - {name: IMAGE, value: "`+scanned+`:$(params.context)"}
+    - {name: CONTEXT, value: $(params.context)}
+    - {name: INSECURE_REGISTRIES, value: `+podRegistry+`}
+    - {name: DOCKERHUB_MIRROR, value: `+podRegistry+`}
+    workspaces: [{name: source, workspace: source}]
+  - name: scan
+    taskRef: {name: trivy-scan}
+    params:
+    - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
+    - {name: DB_REPOSITORY, value: `+db+`}
+    - {name: INSECURE, value: "true"}
+    workspaces: [{name: reports, workspace: reports}]
+  - name: sign
+    runAfter: [scan]
+    taskRef: {name: cosign-sign}
+    params:
+    - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
+    - {name: ALLOW_HTTP, value: "true"}
+    workspaces: [{name: keys, workspace: keys}]
+  - name: attest
+    runAfter: [sign]
+    taskRef: {name: cosign-attest}
+    params:
+    - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
+    - {name: SOURCE_URL, value: $(tasks.clone.results.url)}
+    - {name: SOURCE_COMMIT, value: $(tasks.clone.results.commit)}
+    - {name: BUILD_PARAMS, value: ["CONTEXT=$(params.context)"]}
+    - {name: PIPELINE_RUN, value: $(context.pipelineRun.name)}
+    - {name: ALLOW_HTTP, value: "true"}
+    workspaces: [{name: keys, workspace: keys}]
+  - name: verify
+    runAfter: [attest]
+    taskRef: {name: cosign-verify}
+    params:
+    - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
+    - {name: EXPECT_SOURCE_COMMIT, value: $(tasks.clone.results.commit)}
+    - {name: ALLOW_HTTP, value: "true"}
+    workspaces: [{name: keys, workspace: keys}]
+`)
+	for _, name := range []string{"vulnerable", "clean"} {
+		createObjects(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: PipelineRun
+metadata: {name: `+name+`}
+spec:
+  pipelineRef: {name: scan}
+  params: [{name: context, value: `+name+`}]
+  taskRunTemplate: {serviceAccountName: builder}
+  workspaces:
+  - {name: source, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}}}
+  - {name: reports, emptyDir: {}}
+  - {name: keys, secret: {secretName: signing}}
+`)
+	}
+	vulnerable := waitPipelineDone(t, ns, "vulnerable", metav1.ConditionFalse, windlassv1.ReasonFailed, 6*time.Minute)
+	tr := getTaskRun(t, ns, "vulnerable-scan")
+	out := logs(t, ns, tr.Status.PodName, "step-scan")
+	for _, want := range []string{"CRITICAL 1, HIGH 0, MEDIUM 0, LOW 1, UNKNOWN 0",
+		"CRITICAL WINDLASS-2026-0001 windlass-fixture 1.0-1 (fixed in 1.0-2)", "has 1 vulnerabilities at a gated severity (CRITICAL,HIGH)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the vulnerable image's scan log lacks %q:\n%s", want, out)
+		}
+	}
+	if c := condText(prCondition(vulnerable)); !strings.Contains(c, "scan") {
+		t.Errorf("the vulnerable run failed, but not at the scan: %s", c)
+	}
+	for _, task := range []string{"sign", "attest", "verify"} {
+		if _, ok := skipped(vulnerable)[task]; !ok {
+			t.Errorf("the vulnerable image's run did not skip %s", task)
+		}
+	}
+	pr := waitPipelineDone(t, ns, "clean", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 6*time.Minute)
+	got := map[string]string{}
+	for _, res := range pr.Status.Results {
+		got[res.Name] = res.Value.StringVal
+	}
+	if got["critical"] != "0" || got["low"] != "0" {
+		t.Errorf("clean image: results %v, want no CRITICAL and no LOW", got)
+	}
+	for task, want := range map[string]string{
+		"verify": "verified: SLSA v1 provenance of " + got["image"] + " by builder https://windlass.dev/builders/windlass/v1alpha1 from git+" + r.cloneURL + " at " + got["commit"],
+		"attest": "attested SLSA v1 provenance of " + got["image"],
+	} {
+		tr := getTaskRun(t, ns, "clean-"+task)
+		if out := logs(t, ns, tr.Status.PodName, "step-"+task); !strings.Contains(out, want) {
+			t.Errorf("the %s step's log lacks %q:\n%s", task, want, out)
+		}
+	}
+
+	// The same image checked against another key: verification fails and says so.
+	createObjects(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: wrong-key}
+spec:
+  taskRef: {name: cosign-verify}
+  params:
+  - {name: IMAGE, value: "`+got["image"]+`"}
+  - {name: ALLOW_HTTP, value: "true"}
+  workspaces: [{name: keys, secret: {secretName: other}}]
+`)
+	tr = waitRunDone(t, ns, "wrong-key", metav1.ConditionFalse, windlassv1.ReasonFailed, 2*time.Minute)
+	if out := logs(t, ns, tr.Status.PodName, "step-verify"); !strings.Contains(out, "is not signed by the key cosign.pub") {
+		t.Errorf("verification with another key: log %q", out)
+	}
+}
+
+// cosignKeys makes a cosign key pair in the Secret name: cosign.key,
+// cosign.pub and cosign.password.
+func cosignKeys(t *testing.T, ns, name string) {
+	t.Helper()
+	kp, err := cosign.GenerateKeyPair(func(bool) ([]byte, error) { return []byte("e2e-" + name), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name},
+		Data: map[string][]byte{"cosign.key": kp.PrivateBytes, "cosign.pub": kp.PublicBytes, "cosign.password": []byte("e2e-" + name)}}
+	if _, err := kube.CoreV1().Secrets(ns).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func condText(c *metav1.Condition) string {
+	if c == nil {
+		return "<no condition>"
+	}
+	return c.Reason + ": " + c.Message
 }
