@@ -25,6 +25,7 @@ import (
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/controllers/freshness"
+	"github.com/windlass-dev/windlass/controllers/taskref"
 	"github.com/windlass-dev/windlass/internal/pipeline"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	Workers int
 	// MaxMatrix caps the TaskRuns one matrix may fan out to.
 	MaxMatrix int
+	// ClusterResolverNamespaces are the namespaces besides a run's own that
+	// taskRefs may name with the cluster resolver.
+	ClusterResolverNamespaces []string
 }
 
 // Reconciler drives PipelineRuns.
@@ -292,7 +296,7 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *windlassv1.PipelineRu
 }
 
 // taskSpecs reads the referenced Tasks that exist, so result references can
-// be checked; a missing Task is left to its TaskRun to report.
+// be checked; a missing Task or a bad reference is left to its TaskRun to report.
 func (r *Reconciler) taskSpecs(ctx context.Context, ns string, spec *windlassv1.PipelineSpec) (map[string]*windlassv1.TaskSpec, error) {
 	out := map[string]*windlassv1.TaskSpec{}
 	for _, list := range [][]windlassv1.PipelineTask{spec.Tasks, spec.Finally} {
@@ -300,12 +304,12 @@ func (r *Reconciler) taskSpecs(ctx context.Context, ns string, spec *windlassv1.
 			if pt.TaskRef == nil {
 				continue
 			}
-			t := &windlassv1.Task{}
-			err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: pt.TaskRef.Name}, t)
+			t, _, err := taskref.Get(ctx, r.Client, pt.TaskRef, ns, r.Opts.ClusterResolverNamespaces)
+			var nf *taskref.NotFoundError
 			switch {
 			case err == nil:
 				out[pt.Name] = &t.Spec
-			case !apierrors.IsNotFound(err):
+			case !errors.As(err, &nf) && !taskref.IsPermanent(err):
 				return nil, err
 			}
 		}

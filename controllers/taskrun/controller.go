@@ -26,6 +26,7 @@ import (
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/controllers/freshness"
+	"github.com/windlass-dev/windlass/controllers/taskref"
 	"github.com/windlass-dev/windlass/internal/podspec"
 	"github.com/windlass-dev/windlass/internal/resolve"
 )
@@ -42,6 +43,9 @@ type Options struct {
 	// ProgressInterval is the least time between two writes of a running
 	// run's step states (default 1s).
 	ProgressInterval time.Duration
+	// ClusterResolverNamespaces are the namespaces besides a run's own whose
+	// Tasks the cluster resolver serves.
+	ClusterResolverNamespaces []string
 }
 
 func (r *Reconciler) progressInterval() time.Duration {
@@ -186,7 +190,11 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 
 	spec, taskName, err := r.resolveTask(ctx, tr)
 	if err != nil {
-		var nf *notFoundError
+		var nf *taskref.NotFoundError
+		if taskref.IsPermanent(err) {
+			finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
+			return ctrl.Result{}, nil
+		}
 		if errors.As(err, &nf) {
 			if now.Sub(tr.CreationTimestamp.Time) > r.Opts.TaskNotFoundTimeout {
 				finish(tr, now, false, windlassv1.ReasonTaskNotFound, err.Error())
@@ -349,17 +357,17 @@ func (r *Reconciler) deletePod(ctx context.Context, pod *corev1.Pod) error {
 	return nil
 }
 
-type notFoundError struct{ name string }
-
-func (e *notFoundError) Error() string { return fmt.Sprintf("Task %q not found", e.name) }
-
 // resolveTask returns the spec the run executes: the one recorded in its
 // status if any (a later edit of the Task does not change a started run),
-// else the referenced or embedded one, which it records.
+// else the referenced (in its namespace or through the cluster resolver) or
+// embedded one, which it records with where it came from.
 func (r *Reconciler) resolveTask(ctx context.Context, tr *windlassv1.TaskRun) (*windlassv1.TaskSpec, string, error) {
 	taskName := ""
-	if tr.Spec.TaskRef != nil {
-		taskName = tr.Spec.TaskRef.Name
+	if ref := tr.Spec.TaskRef; ref != nil {
+		taskName = ref.Name
+		if t, err := taskref.Parse(ref, tr.Namespace, r.Opts.ClusterResolverNamespaces); err == nil {
+			taskName = t.Name
+		}
 	}
 	if tr.Status.TaskSpec != nil {
 		return tr.Status.TaskSpec, taskName, nil
@@ -368,14 +376,18 @@ func (r *Reconciler) resolveTask(ctx context.Context, tr *windlassv1.TaskRun) (*
 	if tr.Spec.TaskSpec != nil {
 		spec = tr.Spec.TaskSpec.DeepCopy()
 	} else {
-		task := &windlassv1.Task{}
-		if err := r.Get(ctx, client.ObjectKey{Namespace: tr.Namespace, Name: taskName}, task); err != nil {
-			if apierrors.IsNotFound(err) {
-				return nil, "", &notFoundError{name: taskName}
-			}
-			return nil, "", fmt.Errorf("getting Task %s: %w", taskName, err)
+		task, target, err := taskref.Get(ctx, r.Client, tr.Spec.TaskRef, tr.Namespace, r.Opts.ClusterResolverNamespaces)
+		if err != nil {
+			return nil, "", err
 		}
 		spec = task.Spec.DeepCopy()
+		if target.Resolved {
+			src, err := taskref.Source(task)
+			if err != nil {
+				return nil, "", err
+			}
+			tr.Status.Provenance = &windlassv1.Provenance{RefSource: src}
+		}
 	}
 	tr.Status.TaskSpec = spec
 	return spec, taskName, nil

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -65,6 +66,9 @@ type Options struct {
 	DefaultTimeout time.Duration
 	// TaskNotFoundTimeout is how long a TaskRun waits for its Task.
 	TaskNotFoundTimeout time.Duration
+	// ClusterResolverNamespaces are the namespaces (besides a run's own) whose
+	// Tasks runs may refer to with the cluster resolver.
+	ClusterResolverNamespaces []string
 	// TaskRunWorkers reconcile TaskRuns in parallel. A worker mostly waits on
 	// the API server (a pod create, a status write), so many are cheap; with
 	// few, a burst of new runs queues for its pods behind them.
@@ -96,10 +100,11 @@ func Defaults() Options {
 		Burst:            400,
 		GracefulShutdown: 30 * time.Second,
 
-		DefaultTimeout:      time.Hour,
-		TaskNotFoundTimeout: time.Minute,
-		TaskRunWorkers:      64,
-		MaxResultBytes:      64 << 10,
+		DefaultTimeout:            time.Hour,
+		TaskNotFoundTimeout:       time.Minute,
+		ClusterResolverNamespaces: []string{"windlass-catalog"},
+		TaskRunWorkers:            64,
+		MaxResultBytes:            64 << 10,
 
 		ProgressInterval:      time.Second,
 		PipelineRunWorkers:    16,
@@ -120,6 +125,16 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ImageVolumeFallback, "image-volume-fallback", o.ImageVolumeFallback, "copy the entrypoint with an init container, for runtimes without image volumes")
 	fs.DurationVar(&o.DefaultTimeout, "default-timeout", o.DefaultTimeout, "timeout of TaskRuns that set none (0: none)")
 	fs.DurationVar(&o.TaskNotFoundTimeout, "task-not-found-timeout", o.TaskNotFoundTimeout, "how long a TaskRun waits for its Task, and a PipelineRun for its Pipeline, to exist")
+	fs.Func("cluster-resolver-namespaces", `comma-separated namespaces (besides a run's own) whose Tasks the cluster resolver serves (default "`+
+		strings.Join(o.ClusterResolverNamespaces, ",")+`"; "" for none)`, func(v string) error {
+		o.ClusterResolverNamespaces = nil
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				o.ClusterResolverNamespaces = append(o.ClusterResolverNamespaces, n)
+			}
+		}
+		return nil
+	})
 	fs.IntVar(&o.TaskRunWorkers, "taskrun-workers", o.TaskRunWorkers, "TaskRuns reconciled in parallel")
 	fs.IntVar(&o.MaxResultBytes, "max-result-bytes", o.MaxResultBytes, "results larger than this fail a TaskRun with ResultsTooLarge")
 	fs.DurationVar(&o.ProgressInterval, "progress-interval", o.ProgressInterval, "least time between two writes of a running TaskRun's step states")
@@ -252,7 +267,7 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 				EntrypointImage: o.EntrypointImage, InitContainerFallback: o.ImageVolumeFallback, MaxResultBytes: o.MaxResultBytes,
 			},
 			DefaultTimeout: o.DefaultTimeout, TaskNotFoundTimeout: o.TaskNotFoundTimeout, Workers: o.TaskRunWorkers,
-			ProgressInterval: o.ProgressInterval,
+			ProgressInterval: o.ProgressInterval, ClusterResolverNamespaces: o.ClusterResolverNamespaces,
 		},
 	}
 	if err := tr.SetupWithManager(mgr); err != nil {
@@ -264,6 +279,7 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 		Opts: pipelinerun.Options{
 			DefaultTimeout: o.DefaultTimeout, NotFoundTimeout: o.TaskNotFoundTimeout,
 			Workers: o.PipelineRunWorkers, MaxMatrix: o.MaxMatrixCombinations,
+			ClusterResolverNamespaces: o.ClusterResolverNamespaces,
 		},
 	}
 	if err := pr.SetupWithManager(mgr); err != nil {

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"flag"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestBindFlags(t *testing.T) {
 	o.BindFlags(fs)
 	err := fs.Parse([]string{"--leader-elect", "--kube-api-qps=50", "--kube-api-burst=75",
 		"--metrics-bind-address=127.0.0.1:9000", "--leader-election-namespace=x", "--entrypoint-image=r/e@sha256:1", "--default-timeout=0",
-		"--eventlistener-image=r/el@sha256:2"})
+		"--eventlistener-image=r/el@sha256:2", "--cluster-resolver-namespaces=windlass-catalog, platform-tasks,"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +57,21 @@ func TestBindFlags(t *testing.T) {
 	want.LeaderElect, want.QPS, want.Burst, want.MetricsAddr, want.LeaderElectionNamespace = true, 50, 75, "127.0.0.1:9000", "x"
 	want.EntrypointImage, want.DefaultTimeout = "r/e@sha256:1", 0
 	want.EventListenerImage = "r/el@sha256:2"
-	if o != want {
+	want.ClusterResolverNamespaces = []string{"windlass-catalog", "platform-tasks"}
+	if !reflect.DeepEqual(o, want) {
 		t.Fatalf("parsed %+v, want %+v", o, want)
+	}
+}
+
+func TestClusterResolverNamespacesCanBeNone(t *testing.T) {
+	o := Defaults()
+	if !reflect.DeepEqual(o.ClusterResolverNamespaces, []string{"windlass-catalog"}) {
+		t.Fatalf("default %q, want the catalog's namespace", o.ClusterResolverNamespaces)
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	o.BindFlags(fs)
+	if err := fs.Parse([]string{"--cluster-resolver-namespaces="}); err != nil || o.ClusterResolverNamespaces != nil {
+		t.Fatalf("an empty flag gave %q, %v; want none", o.ClusterResolverNamespaces, err)
 	}
 }
 

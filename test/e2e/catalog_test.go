@@ -25,23 +25,27 @@ import (
 // catalogNamespace is where `make deploy` (hack/deploy.sh) installs dist/catalog.yaml.
 const catalogNamespace = "windlass-catalog"
 
-// useCatalogTask copies an installed catalog Task into ns, so the test runs
-// exactly what the catalog installed (images pinned by digest).
-func useCatalogTask(t *testing.T, ns, name string) {
+// catalogTask checks that the installed catalog Task pins its images by
+// digest and returns it; runs refer to it through the cluster resolver.
+func catalogTask(t *testing.T, name string) *windlassv1.Task {
 	t.Helper()
-	src := &windlassv1.Task{}
-	if err := crc.Get(context.Background(), client.ObjectKey{Namespace: catalogNamespace, Name: name}, src); err != nil {
+	task := &windlassv1.Task{}
+	if err := crc.Get(context.Background(), client.ObjectKey{Namespace: catalogNamespace, Name: name}, task); err != nil {
 		t.Fatalf("catalog Task %s/%s: %v", catalogNamespace, name, err)
 	}
-	for _, s := range src.Spec.Steps {
+	for _, s := range task.Spec.Steps {
 		if !strings.Contains(s.Image, "@sha256:") {
 			t.Fatalf("catalog Task %s: step %s image %q is not pinned by digest", name, s.Name, s.Image)
 		}
 	}
-	dst := &windlassv1.Task{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: src.Labels}, Spec: src.Spec}
-	if err := crc.Create(context.Background(), dst); err != nil {
-		t.Fatal(err)
-	}
+	return task
+}
+
+// catalogRef is a taskRef to an installed catalog Task through the cluster
+// resolver, as a run in any namespace writes it.
+func catalogRef(name string) string {
+	return "{resolver: cluster, params: [{name: kind, value: task}, {name: name, value: " + name +
+		"}, {name: namespace, value: " + catalogNamespace + "}]}"
 }
 
 // sourceRepo is a private repository on the git server with two commits on
@@ -107,7 +111,7 @@ func gitCredentials(t *testing.T, g gitServer, ns string, more ...string) {
 func TestCatalogGitCloneFromAPrivateRepository(t *testing.T) {
 	g := gitserver(t)
 	ns := namespace(t)
-	useCatalogTask(t, ns, "git-clone")
+	gitClone := catalogTask(t, "git-clone")
 	r := newSourceRepo(t, g, ns, nil)
 	gitCredentials(t, g, ns)
 	createObjects(t, ns, `
@@ -122,7 +126,7 @@ spec:
   - {name: version, value: $(tasks.show.results.version)}
   tasks:
   - name: clone
-    taskRef: {name: git-clone}
+    taskRef: `+catalogRef("git-clone")+`
     params:
     - {name: url, value: `+r.cloneURL+`}
     - {name: revision, value: $(params.revision)}
@@ -202,6 +206,10 @@ spec:
 		if u := resultOf(t, tr, "url").StringVal; u != r.cloneURL {
 			t.Errorf("%s: url result %q", name, u)
 		}
+		want := "/apis/windlass.dev/v1alpha1/namespaces/windlass-catalog/tasks/git-clone@" + string(gitClone.UID)
+		if p := tr.Status.Provenance; p == nil || p.RefSource == nil || p.RefSource.URI != want {
+			t.Errorf("%s: the clone TaskRun's provenance %+v, want refSource %s", name, p, want)
+		}
 	}
 	for name, want := range map[string]string{
 		"no-credentials":   "authentication required",
@@ -221,8 +229,8 @@ const podRegistry = "10.88.0.1:5000"
 func TestCatalogCloneBuildRunAndRebuildFromTheCache(t *testing.T) {
 	g := gitserver(t)
 	ns := namespace(t)
-	useCatalogTask(t, ns, "git-clone")
-	useCatalogTask(t, ns, "buildkit-build")
+	catalogTask(t, "git-clone")
+	catalogTask(t, "buildkit-build")
 	r := newSourceRepo(t, g, ns, map[string]string{
 		"app/Dockerfile": "FROM busybox\nARG GREETING=hello\nCOPY greet.sh /greet.sh\nRUN echo \"$GREETING from $(cat /VERSION 2>/dev/null || echo the build)\" > /greeting && chmod 755 /greet.sh\n",
 		"app/greet.sh":   "#!/bin/sh\ncat /greeting\n",
@@ -240,13 +248,13 @@ spec:
   - {name: greeting, value: $(tasks.try.results.greeting)}
   tasks:
   - name: clone
-    taskRef: {name: git-clone}
+    taskRef: `+catalogRef("git-clone")+`
     params:
     - {name: url, value: `+r.cloneURL+`}
     - {name: revision, value: main}
     workspaces: [{name: output, workspace: source}]
   - name: build
-    taskRef: {name: buildkit-build}
+    taskRef: `+catalogRef("buildkit-build")+`
     params:
     - {name: IMAGE, value: "`+image+`:$(tasks.clone.results.commit)"}
     - {name: CONTEXT, value: app}
@@ -336,7 +344,7 @@ func TestCatalogBuildScanSignAttestVerify(t *testing.T) {
 	g := gitserver(t)
 	ns := namespace(t)
 	for _, task := range []string{"git-clone", "buildkit-build", "trivy-scan", "cosign-sign", "cosign-attest", "cosign-verify"} {
-		useCatalogTask(t, ns, task)
+		catalogTask(t, task)
 	}
 	files := debianImage("vulnerable", "1.0-1")
 	for k, v := range debianImage("clean", "1.0-2") {
@@ -362,11 +370,12 @@ spec:
   - {name: commit, value: $(tasks.clone.results.commit)}
   tasks:
   - name: clone
-    taskRef: {name: git-clone}
+    taskRef: `+catalogRef("git-clone")+`
     params: [{name: url, value: `+r.cloneURL+`}]
     workspaces: [{name: output, workspace: source}]
   - name: build
-    taskRef: {name: buildkit-build}
+    runAfter: [clone]
+    taskRef: `+catalogRef("buildkit-build")+`
     params:
     - {name: IMAGE, value: "`+scanned+`:$(params.context)"}
     - {name: CONTEXT, value: $(params.context)}
@@ -374,7 +383,7 @@ spec:
     - {name: DOCKERHUB_MIRROR, value: `+podRegistry+`}
     workspaces: [{name: source, workspace: source}]
   - name: scan
-    taskRef: {name: trivy-scan}
+    taskRef: `+catalogRef("trivy-scan")+`
     params:
     - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
     - {name: DB_REPOSITORY, value: `+db+`}
@@ -382,14 +391,14 @@ spec:
     workspaces: [{name: reports, workspace: reports}]
   - name: sign
     runAfter: [scan]
-    taskRef: {name: cosign-sign}
+    taskRef: `+catalogRef("cosign-sign")+`
     params:
     - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
     - {name: ALLOW_HTTP, value: "true"}
     workspaces: [{name: keys, workspace: keys}]
   - name: attest
     runAfter: [sign]
-    taskRef: {name: cosign-attest}
+    taskRef: `+catalogRef("cosign-attest")+`
     params:
     - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
     - {name: SOURCE_URL, value: $(tasks.clone.results.url)}
@@ -400,7 +409,7 @@ spec:
     workspaces: [{name: keys, workspace: keys}]
   - name: verify
     runAfter: [attest]
-    taskRef: {name: cosign-verify}
+    taskRef: `+catalogRef("cosign-verify")+`
     params:
     - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
     - {name: EXPECT_SOURCE_COMMIT, value: $(tasks.clone.results.commit)}
@@ -463,7 +472,7 @@ apiVersion: windlass.dev/v1alpha1
 kind: TaskRun
 metadata: {name: wrong-key}
 spec:
-  taskRef: {name: cosign-verify}
+  taskRef: `+catalogRef("cosign-verify")+`
   params:
   - {name: IMAGE, value: "`+got["image"]+`"}
   - {name: ALLOW_HTTP, value: "true"}

@@ -5,17 +5,49 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// TaskRef names the Task a TaskRun runs.
+// TaskRef names the Task a TaskRun runs: by name in the run's namespace, or
+// through a resolver (Tekton's syntax): resolver "cluster" with params kind
+// (task), name and namespace reads a Task of another namespace, such as the
+// catalog's windlass-catalog.
+// +kubebuilder:validation:XValidation:rule="has(self.name) != has(self.resolver)",message="exactly one of name or resolver must be set"
+// +kubebuilder:validation:XValidation:rule="!has(self.params) || has(self.resolver)",message="params are only for a resolver"
 type TaskRef struct {
 	// name of the Task in the run's namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +required
-	Name string `json:"name"`
+	// +optional
+	Name string `json:"name,omitempty"`
 	// kind of the referenced object; only Task.
 	// +kubebuilder:validation:Enum=Task
 	// +optional
 	Kind string `json:"kind,omitempty"`
+	// resolver fetches the Task from elsewhere: "cluster" (a Task of another
+	// namespace the controller is allowed to serve from).
+	// +kubebuilder:validation:Enum=cluster
+	// +optional
+	Resolver string `json:"resolver,omitempty"`
+	// params of the resolver; for cluster: kind (task), name, namespace.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	// +optional
+	Params []Param `json:"params,omitempty"`
+}
+
+// RefSource is where a resolved Task came from (in-toto's ResourceDescriptor
+// shape, as Tekton records it).
+type RefSource struct {
+	// uri of the source, e.g. /apis/windlass.dev/v1alpha1/namespaces/NS/tasks/NAME@UID.
+	URI string `json:"uri"`
+	// digest of the resolved spec, e.g. sha256.
+	// +optional
+	Digest map[string]string `json:"digest,omitempty"`
+}
+
+// Provenance records where the run's Task spec came from.
+type Provenance struct {
+	// refSource is the resolved reference's source.
+	// +optional
+	RefSource *RefSource `json:"refSource,omitempty"`
 }
 
 // WorkspaceBinding provides the volume for a declared workspace: exactly one source.
@@ -234,6 +266,9 @@ type TaskRunStatus struct {
 	// +kubebuilder:validation:Type=object
 	// +optional
 	TaskSpec *TaskSpec `json:"taskSpec,omitempty"`
+	// provenance says where taskSpec came from when a resolver fetched it.
+	// +optional
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // TaskRun runs a Task once, in one pod.

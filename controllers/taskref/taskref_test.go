@@ -1,0 +1,78 @@
+package taskref
+
+import (
+	"strings"
+	"testing"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+)
+
+func str(n, v string) windlassv1.Param {
+	return windlassv1.Param{Name: n, Value: windlassv1.ParamValue{Type: windlassv1.ParamTypeString, StringVal: v}}
+}
+
+func TestParse(t *testing.T) {
+	allowed := []string{"windlass-catalog"}
+	tests := []struct {
+		name string
+		ref  windlassv1.TaskRef
+		want Target
+		err  string
+	}{
+		{name: "by name", ref: windlassv1.TaskRef{Name: "build"}, want: Target{Namespace: "team", Name: "build"}},
+		{name: "cluster, catalog", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{
+			str("kind", "task"), str("name", "git-clone"), str("namespace", "windlass-catalog")}},
+			want: Target{Namespace: "windlass-catalog", Name: "git-clone", Resolved: true}},
+		{name: "cluster, own namespace by default", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{str("name", "mine")}},
+			want: Target{Namespace: "team", Name: "mine", Resolved: true}},
+		{name: "cluster, kind Task", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{str("kind", "Task"), str("name", "x")}},
+			want: Target{Namespace: "team", Name: "x", Resolved: true}},
+		{name: "namespace not served", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{str("name", "x"), str("namespace", "kube-system")}},
+			err: `taskRef.params namespace "kube-system": the cluster resolver serves Tasks only from the run's own namespace and "windlass-catalog"`},
+		{name: "pipeline kind", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{str("kind", "pipeline"), str("name", "x")}},
+			err: `taskRef.params kind "pipeline"`},
+		{name: "no name", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{str("namespace", "windlass-catalog")}},
+			err: "taskRef.params name: the cluster resolver needs the Task's name"},
+		{name: "unknown param", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{str("name", "x"), str("url", "y")}},
+			err: "taskRef.params url: the cluster resolver takes kind, name and namespace"},
+		{name: "array param", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{{Name: "name",
+			Value: windlassv1.ParamValue{Type: windlassv1.ParamTypeArray, ArrayVal: []string{"x"}}}}}, err: "taskRef.params name: must be a string"},
+		{name: "other resolver", ref: windlassv1.TaskRef{Resolver: "git"}, err: `taskRef.resolver "git": only the cluster resolver`},
+		{name: "nothing", ref: windlassv1.TaskRef{}, err: "taskRef: name or resolver is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse(&tt.ref, "team", allowed)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !IsPermanent(err) {
+					t.Fatalf("got %v, want a permanent error containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+	if _, err := Parse(&windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{str("name", "x"), str("namespace", "other")}}, "team", nil); err == nil ||
+		!strings.Contains(err.Error(), "no other (--cluster-resolver-namespaces is empty)") {
+		t.Fatalf("empty allowed list: %v", err)
+	}
+}
+
+func TestSourceNamesTheTaskAndHashesItsSpec(t *testing.T) {
+	task := &windlassv1.Task{}
+	task.Namespace, task.Name, task.UID = "windlass-catalog", "git-clone", "u-1"
+	task.Spec.Steps = []windlassv1.Step{{Name: "clone", Image: "img"}}
+	a, err := Source(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.URI != "/apis/windlass.dev/v1alpha1/namespaces/windlass-catalog/tasks/git-clone@u-1" || len(a.Digest["sha256"]) != 64 {
+		t.Fatalf("source %+v", a)
+	}
+	task.Spec.Steps[0].Image = "other"
+	if b, _ := Source(task); b.Digest["sha256"] == a.Digest["sha256"] {
+		t.Fatal("a different spec has the same digest")
+	}
+}
