@@ -76,6 +76,10 @@ bench-triggers: ## P5 on the local cluster: signed webhooks through an EventList
 	hack/bench-triggers.sh
 
 SCALE_ARGS ?=
+.PHONY: bench-catalog
+bench-catalog: ## P7 on the local cluster: each catalog task as a TaskRun vs a bare pod with the same containers; the app's build cold vs warm. BENCH_CATALOG_ARGS='--rounds N'
+	hack/bench-catalog.sh
+
 .PHONY: bench-scale
 bench-scale: ## P3/P4: 500 PipelineRuns through the controller binary on envtest with a simulated kubelet; RSS with 1000 live runs.
 	KUBEBUILDER_ASSETS="$(K8S_BIN_DIR)" go run ./test/scale $(SCALE_ARGS)
