@@ -136,11 +136,12 @@ release: ## Render the one-file install manifest into dist/install.yaml, with th
 	@echo "dist/install.yaml"
 
 .PHONY: catalog
-catalog: ## Render every catalog Task (namespace windlass-catalog) into dist/catalog.yaml, with the tool images of the last `make images`.
+catalog: ## Render every catalog Task (namespace windlass-catalog) into dist/catalog.yaml, with the tool images of the last `make images`; publish each as an OCI bundle to $(REGISTRY)/windlass/catalog/NAME:VERSION.
 	@test -s $(BIN)/images.txt || { echo "catalog: no bin/images.txt; run 'make images' first"; exit 1; }
 	@mkdir -p dist
 	go run ./hack/release --config catalog --kustomization . -o dist/catalog.yaml $$(sed 's/^/--image /' $(BIN)/images.txt)
-	@echo "dist/catalog.yaml"
+	go run ./hack/bundle --catalog dist/catalog.yaml --push $(REGISTRY)/windlass/catalog > $(BIN)/bundles.txt
+	@echo "dist/catalog.yaml; bundles: $(BIN)/bundles.txt"
 
 .PHONY: deploy
 deploy: images release catalog ## Install the release and the catalog into the cluster and wait for the controller.

@@ -39,9 +39,8 @@ type Options struct {
 	Workers int
 	// MaxMatrix caps the TaskRuns one matrix may fan out to.
 	MaxMatrix int
-	// ClusterResolverNamespaces are the namespaces besides a run's own that
-	// taskRefs may name with the cluster resolver.
-	ClusterResolverNamespaces []string
+	// Resolvers are what taskRef resolvers may use (cluster namespaces, bundles).
+	Resolvers taskref.Options
 }
 
 // Reconciler drives PipelineRuns.
@@ -304,12 +303,11 @@ func (r *Reconciler) taskSpecs(ctx context.Context, ns string, spec *windlassv1.
 			if pt.TaskRef == nil {
 				continue
 			}
-			t, _, err := taskref.Get(ctx, r.Client, pt.TaskRef, ns, r.Opts.ClusterResolverNamespaces)
-			var nf *taskref.NotFoundError
+			t, _, err := taskref.Get(ctx, r.Client, pt.TaskRef, ns, r.Opts.Resolvers)
 			switch {
 			case err == nil:
 				out[pt.Name] = &t.Spec
-			case !errors.As(err, &nf) && !taskref.IsPermanent(err):
+			case !taskref.IsNotFound(err) && !taskref.IsPermanent(err):
 				return nil, err
 			}
 		}

@@ -1,7 +1,8 @@
 // Package taskref finds the Task a TaskRef names: in the run's namespace by
-// name, or through the cluster resolver in another namespace the controller
+// name; through the cluster resolver in another namespace the controller
 // serves from (Tekton's syntax: resolver cluster, params kind, name,
-// namespace). The TaskRun and PipelineRun reconcilers share it.
+// namespace); or through the bundles resolver in an OCI bundle (params
+// bundle, name, kind). The TaskRun and PipelineRun reconcilers share it.
 package taskref
 
 import (
@@ -39,9 +40,22 @@ func (e *InvalidError) Error() string { return e.Msg }
 // Target is where a TaskRef points.
 type Target struct {
 	Namespace, Name string
+	// Bundle is the OCI bundle reference (bundles resolver).
+	Bundle string
 	// Resolved is true when a resolver (not a plain name) found it.
 	Resolved bool
 }
+
+// Options are what the resolvers may use.
+type Options struct {
+	// Namespaces the cluster resolver may read besides the run's own.
+	Namespaces []string
+	// Bundles pulls bundle images; nil disables the bundles resolver.
+	Bundles Fetcher
+}
+
+// resolverParams are the params each resolver takes.
+var resolverParams = map[string][]string{"cluster": {"kind", "name", "namespace"}, "bundles": {"bundle", "name", "kind"}}
 
 // Parse says where ref points for a run in namespace ns. allowed lists the
 // namespaces the cluster resolver may read besides the run's own.
@@ -52,27 +66,33 @@ func Parse(ref *windlassv1.TaskRef, ns string, allowed []string) (Target, error)
 		}
 		return Target{Namespace: ns, Name: ref.Name}, nil
 	}
-	if ref.Resolver != "cluster" {
-		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.resolver %q: only the cluster resolver is supported", ref.Resolver)}
+	names, ok := resolverParams[ref.Resolver]
+	if !ok {
+		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.resolver %q: the resolvers are cluster and bundles", ref.Resolver)}
 	}
 	p := map[string]string{}
 	for _, prm := range ref.Params {
 		if prm.Value.Type != "" && prm.Value.Type != windlassv1.ParamTypeString {
 			return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params %s: must be a string", prm.Name)}
 		}
-		switch prm.Name {
-		case "kind", "name", "namespace":
-			p[prm.Name] = prm.Value.StringVal
-		default:
-			return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params %s: the cluster resolver takes kind, name and namespace", prm.Name)}
+		if !slices.Contains(names, prm.Name) {
+			return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params %s: the %s resolver takes %s", prm.Name, ref.Resolver, strings.Join(names, ", "))}
 		}
+		p[prm.Name] = prm.Value.StringVal
 	}
 	if k := p["kind"]; k != "" && !strings.EqualFold(k, "task") {
 		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params kind %q: only task can be resolved here", k)}
 	}
 	t := Target{Namespace: p["namespace"], Name: p["name"], Resolved: true}
 	if t.Name == "" {
-		return Target{}, &InvalidError{Msg: "taskRef.params name: the cluster resolver needs the Task's name"}
+		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params name: the %s resolver needs the Task's name", ref.Resolver)}
+	}
+	if ref.Resolver == "bundles" {
+		if t.Bundle = p["bundle"]; t.Bundle == "" {
+			return Target{}, &InvalidError{Msg: "taskRef.params bundle: the bundles resolver needs the bundle's image reference"}
+		}
+		t.Namespace = ""
+		return t, nil
 	}
 	if t.Namespace == "" {
 		t.Namespace = ns
@@ -96,12 +116,16 @@ func quoteAll(s []string) []string {
 }
 
 // Get reads the Task ref names for a run in ns. It returns a NotFoundError
-// when the Task does not exist and an InvalidError for a ref that cannot
-// resolve; other errors are transient.
-func Get(ctx context.Context, c client.Reader, ref *windlassv1.TaskRef, ns string, allowed []string) (*windlassv1.Task, Target, error) {
-	t, err := Parse(ref, ns, allowed)
+// (or a BundleNotFoundError) when the Task does not exist and an
+// InvalidError for a ref that cannot resolve; other errors are transient.
+// The RefSource says where a resolver found it (nil for a plain name).
+func Get(ctx context.Context, c client.Reader, ref *windlassv1.TaskRef, ns string, o Options) (*windlassv1.Task, *windlassv1.RefSource, error) {
+	t, err := Parse(ref, ns, o.Namespaces)
 	if err != nil {
-		return nil, t, err
+		return nil, nil, err
+	}
+	if t.Bundle != "" {
+		return fromBundle(ctx, o.Bundles, t)
 	}
 	task := &windlassv1.Task{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Name}, task); err != nil {
@@ -110,16 +134,40 @@ func Get(ctx context.Context, c client.Reader, ref *windlassv1.TaskRef, ns strin
 			if t.Namespace != ns {
 				nf.Namespace = t.Namespace
 			}
-			return nil, t, nf
+			return nil, nil, nf
 		}
-		return nil, t, fmt.Errorf("getting Task %s/%s: %w", t.Namespace, t.Name, err)
+		return nil, nil, fmt.Errorf("getting Task %s/%s: %w", t.Namespace, t.Name, err)
 	}
-	return task, t, nil
+	if !t.Resolved {
+		return task, nil, nil
+	}
+	src, err := clusterSource(task)
+	return task, src, err
 }
 
-// Source is the provenance of a resolved Task: its API path with its uid,
-// and the sha256 of its spec as recorded.
-func Source(task *windlassv1.Task) (*windlassv1.RefSource, error) {
+func fromBundle(ctx context.Context, f Fetcher, t Target) (*windlassv1.Task, *windlassv1.RefSource, error) {
+	if f == nil {
+		return nil, nil, &InvalidError{Msg: "taskRef.resolver bundles: this controller does not pull bundles"}
+	}
+	b, err := f.Fetch(ctx, t.Bundle)
+	if err != nil {
+		return nil, nil, err
+	}
+	task, err := FromBundle(b, t.Bundle, t.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := b.Digest
+	uri := t.Bundle
+	if i := strings.Index(uri, "@"); i >= 0 {
+		uri = uri[:i]
+	}
+	return task, &windlassv1.RefSource{URI: uri + "@" + d.String(), Digest: map[string]string{"sha256": d.Hex}}, nil
+}
+
+// clusterSource is the provenance of a Task the cluster resolver read: its API
+// path with its uid, and the sha256 of its spec as recorded.
+func clusterSource(task *windlassv1.Task) (*windlassv1.RefSource, error) {
 	data, err := json.Marshal(task.Spec)
 	if err != nil {
 		return nil, err
@@ -129,6 +177,13 @@ func Source(task *windlassv1.Task) (*windlassv1.RefSource, error) {
 		URI:    fmt.Sprintf("/apis/windlass.dev/v1alpha1/namespaces/%s/tasks/%s@%s", task.Namespace, task.Name, task.UID),
 		Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])},
 	}, nil
+}
+
+// IsNotFound reports whether err says the referenced Task does not exist (yet).
+func IsNotFound(err error) bool {
+	var nf *NotFoundError
+	var bnf *BundleNotFoundError
+	return errors.As(err, &nf) || errors.As(err, &bnf)
 }
 
 // IsPermanent reports whether err is the user's spec (a bad ref), as opposed

@@ -34,10 +34,17 @@ func TestParse(t *testing.T) {
 		{name: "no name", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{str("namespace", "windlass-catalog")}},
 			err: "taskRef.params name: the cluster resolver needs the Task's name"},
 		{name: "unknown param", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{str("name", "x"), str("url", "y")}},
-			err: "taskRef.params url: the cluster resolver takes kind, name and namespace"},
+			err: "taskRef.params url: the cluster resolver takes kind, name, namespace"},
 		{name: "array param", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{{Name: "name",
 			Value: windlassv1.ParamValue{Type: windlassv1.ParamTypeArray, ArrayVal: []string{"x"}}}}}, err: "taskRef.params name: must be a string"},
-		{name: "other resolver", ref: windlassv1.TaskRef{Resolver: "git"}, err: `taskRef.resolver "git": only the cluster resolver`},
+		{name: "other resolver", ref: windlassv1.TaskRef{Resolver: "git"}, err: `taskRef.resolver "git": the resolvers are cluster and bundles`},
+		{name: "bundle", ref: windlassv1.TaskRef{Resolver: "bundles", Params: []windlassv1.Param{
+			str("bundle", "10.88.0.1:5000/windlass/catalog/git-clone:0.1"), str("name", "git-clone"), str("kind", "task")}},
+			want: Target{Name: "git-clone", Bundle: "10.88.0.1:5000/windlass/catalog/git-clone:0.1", Resolved: true}},
+		{name: "bundle without a reference", ref: windlassv1.TaskRef{Resolver: "bundles", Params: []windlassv1.Param{str("name", "x")}},
+			err: "taskRef.params bundle: the bundles resolver needs the bundle's image reference"},
+		{name: "bundle with a namespace", ref: windlassv1.TaskRef{Resolver: "bundles", Params: []windlassv1.Param{str("name", "x"), str("namespace", "y")}},
+			err: "taskRef.params namespace: the bundles resolver takes bundle, name, kind"},
 		{name: "nothing", ref: windlassv1.TaskRef{}, err: "taskRef: name or resolver is required"},
 	}
 	for _, tt := range tests {
@@ -64,7 +71,7 @@ func TestSourceNamesTheTaskAndHashesItsSpec(t *testing.T) {
 	task := &windlassv1.Task{}
 	task.Namespace, task.Name, task.UID = "windlass-catalog", "git-clone", "u-1"
 	task.Spec.Steps = []windlassv1.Step{{Name: "clone", Image: "img"}}
-	a, err := Source(task)
+	a, err := clusterSource(task)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +79,7 @@ func TestSourceNamesTheTaskAndHashesItsSpec(t *testing.T) {
 		t.Fatalf("source %+v", a)
 	}
 	task.Spec.Steps[0].Image = "other"
-	if b, _ := Source(task); b.Digest["sha256"] == a.Digest["sha256"] {
+	if b, _ := clusterSource(task); b.Digest["sha256"] == a.Digest["sha256"] {
 		t.Fatal("a different spec has the same digest")
 	}
 }

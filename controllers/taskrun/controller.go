@@ -5,7 +5,6 @@ package taskrun
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -43,9 +42,8 @@ type Options struct {
 	// ProgressInterval is the least time between two writes of a running
 	// run's step states (default 1s).
 	ProgressInterval time.Duration
-	// ClusterResolverNamespaces are the namespaces besides a run's own whose
-	// Tasks the cluster resolver serves.
-	ClusterResolverNamespaces []string
+	// Resolvers are what taskRef resolvers may use (cluster namespaces, bundles).
+	Resolvers taskref.Options
 }
 
 func (r *Reconciler) progressInterval() time.Duration {
@@ -190,12 +188,11 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 
 	spec, taskName, err := r.resolveTask(ctx, tr)
 	if err != nil {
-		var nf *taskref.NotFoundError
 		if taskref.IsPermanent(err) {
 			finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
 			return ctrl.Result{}, nil
 		}
-		if errors.As(err, &nf) {
+		if taskref.IsNotFound(err) {
 			if now.Sub(tr.CreationTimestamp.Time) > r.Opts.TaskNotFoundTimeout {
 				finish(tr, now, false, windlassv1.ReasonTaskNotFound, err.Error())
 				return ctrl.Result{}, nil
@@ -359,13 +356,13 @@ func (r *Reconciler) deletePod(ctx context.Context, pod *corev1.Pod) error {
 
 // resolveTask returns the spec the run executes: the one recorded in its
 // status if any (a later edit of the Task does not change a started run),
-// else the referenced (in its namespace or through the cluster resolver) or
+// else the referenced (in its namespace or through a resolver) or
 // embedded one, which it records with where it came from.
 func (r *Reconciler) resolveTask(ctx context.Context, tr *windlassv1.TaskRun) (*windlassv1.TaskSpec, string, error) {
 	taskName := ""
 	if ref := tr.Spec.TaskRef; ref != nil {
 		taskName = ref.Name
-		if t, err := taskref.Parse(ref, tr.Namespace, r.Opts.ClusterResolverNamespaces); err == nil {
+		if t, err := taskref.Parse(ref, tr.Namespace, r.Opts.Resolvers.Namespaces); err == nil {
 			taskName = t.Name
 		}
 	}
@@ -376,16 +373,12 @@ func (r *Reconciler) resolveTask(ctx context.Context, tr *windlassv1.TaskRun) (*
 	if tr.Spec.TaskSpec != nil {
 		spec = tr.Spec.TaskSpec.DeepCopy()
 	} else {
-		task, target, err := taskref.Get(ctx, r.Client, tr.Spec.TaskRef, tr.Namespace, r.Opts.ClusterResolverNamespaces)
+		task, src, err := taskref.Get(ctx, r.Client, tr.Spec.TaskRef, tr.Namespace, r.Opts.Resolvers)
 		if err != nil {
 			return nil, "", err
 		}
 		spec = task.Spec.DeepCopy()
-		if target.Resolved {
-			src, err := taskref.Source(task)
-			if err != nil {
-				return nil, "", err
-			}
+		if src != nil {
 			tr.Status.Provenance = &windlassv1.Provenance{RefSource: src}
 		}
 	}

@@ -33,6 +33,7 @@ import (
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/controllers/eventlistener"
 	"github.com/windlass-dev/windlass/controllers/pipelinerun"
+	"github.com/windlass-dev/windlass/controllers/taskref"
 	"github.com/windlass-dev/windlass/controllers/taskrun"
 	"github.com/windlass-dev/windlass/internal/listener"
 	"github.com/windlass-dev/windlass/internal/podspec"
@@ -256,6 +257,9 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 	if err != nil {
 		return err
 	}
+	// Tasks by reference: the run's namespace, the cluster resolver's
+	// namespaces, and OCI bundles pulled from their registries.
+	resolvers := taskref.Options{Namespaces: o.ClusterResolverNamespaces, Bundles: &taskref.RegistryFetcher{Insecure: o.InsecureRegistry}}
 	tr := &taskrun.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
@@ -267,7 +271,7 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 				EntrypointImage: o.EntrypointImage, InitContainerFallback: o.ImageVolumeFallback, MaxResultBytes: o.MaxResultBytes,
 			},
 			DefaultTimeout: o.DefaultTimeout, TaskNotFoundTimeout: o.TaskNotFoundTimeout, Workers: o.TaskRunWorkers,
-			ProgressInterval: o.ProgressInterval, ClusterResolverNamespaces: o.ClusterResolverNamespaces,
+			ProgressInterval: o.ProgressInterval, Resolvers: resolvers,
 		},
 	}
 	if err := tr.SetupWithManager(mgr); err != nil {
@@ -279,7 +283,7 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 		Opts: pipelinerun.Options{
 			DefaultTimeout: o.DefaultTimeout, NotFoundTimeout: o.TaskNotFoundTimeout,
 			Workers: o.PipelineRunWorkers, MaxMatrix: o.MaxMatrixCombinations,
-			ClusterResolverNamespaces: o.ClusterResolverNamespaces,
+			Resolvers: resolvers,
 		},
 	}
 	if err := pr.SetupWithManager(mgr); err != nil {

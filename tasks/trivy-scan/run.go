@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/windlass-dev/windlass/tasks/toolkit"
@@ -194,9 +195,11 @@ func (o *options) scanArgs(jsonPath, ignoreFile string) []string {
 
 func (o *options) trivyRun(ctx context.Context, stderr io.Writer, args ...string) error {
 	var errb bytes.Buffer
+	// Trivy's stdout and stderr are copied by two goroutines into one log.
+	log := &lockedWriter{w: stderr}
 	cmd := exec.CommandContext(ctx, o.trivy, args...)
-	cmd.Stdout = stderr
-	cmd.Stderr = io.MultiWriter(stderr, &errb)
+	cmd.Stdout = log
+	cmd.Stderr = io.MultiWriter(log, &errb)
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -205,6 +208,18 @@ func (o *options) trivyRun(ctx context.Context, stderr io.Writer, args ...string
 		return fmt.Errorf("running %s: %w", o.trivy, err)
 	}
 	return nil
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func lastLine(s string) string {

@@ -211,6 +211,33 @@ spec:
 			t.Errorf("%s: the clone TaskRun's provenance %+v, want refSource %s", name, p, want)
 		}
 	}
+	// The same Task pulled as an OCI bundle (make catalog publishes one per Task version).
+	bundle := podRegistry + "/windlass/catalog/git-clone:" + gitClone.Labels["app.kubernetes.io/version"]
+	createObjects(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: from-bundle}
+spec:
+  serviceAccountName: builder
+  taskRef:
+    resolver: bundles
+    params:
+    - {name: bundle, value: `+bundle+`}
+    - {name: name, value: git-clone}
+    - {name: kind, value: task}
+  params:
+  - {name: url, value: `+r.cloneURL+`}
+  - {name: revision, value: v1}
+  workspaces: [{name: output, emptyDir: {}}]
+`)
+	tr := waitRunDone(t, ns, "from-bundle", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	if c := resultOf(t, tr, "commit").StringVal; c != r.first {
+		t.Errorf("from-bundle: commit %s, want %s", c, r.first)
+	}
+	if p := tr.Status.Provenance; p == nil || p.RefSource == nil || !strings.HasPrefix(p.RefSource.URI, bundle+"@sha256:") ||
+		"sha256:"+p.RefSource.Digest["sha256"] != p.RefSource.URI[len(bundle)+1:] {
+		t.Errorf("from-bundle: provenance %+v, want the bundle %s pinned by digest", p, bundle)
+	}
 	for name, want := range map[string]string{
 		"no-credentials":   "authentication required",
 		"no-such-revision": `--revision "nope": no branch, tag or commit of that name`,

@@ -8,7 +8,8 @@ import (
 // TaskRef names the Task a TaskRun runs: by name in the run's namespace, or
 // through a resolver (Tekton's syntax): resolver "cluster" with params kind
 // (task), name and namespace reads a Task of another namespace, such as the
-// catalog's windlass-catalog.
+// catalog's windlass-catalog; resolver "bundles" with params bundle (an image
+// reference), name and kind pulls it from an OCI bundle.
 // +kubebuilder:validation:XValidation:rule="has(self.name) != has(self.resolver)",message="exactly one of name or resolver must be set"
 // +kubebuilder:validation:XValidation:rule="!has(self.params) || has(self.resolver)",message="params are only for a resolver"
 type TaskRef struct {
@@ -22,11 +23,13 @@ type TaskRef struct {
 	// +optional
 	Kind string `json:"kind,omitempty"`
 	// resolver fetches the Task from elsewhere: "cluster" (a Task of another
-	// namespace the controller is allowed to serve from).
-	// +kubebuilder:validation:Enum=cluster
+	// namespace the controller is allowed to serve from) or "bundles" (an OCI
+	// bundle, Tekton's contract).
+	// +kubebuilder:validation:Enum=cluster;bundles
 	// +optional
 	Resolver string `json:"resolver,omitempty"`
-	// params of the resolver; for cluster: kind (task), name, namespace.
+	// params of the resolver; cluster: kind (task), name, namespace;
+	// bundles: bundle, name, kind (task).
 	// +kubebuilder:validation:MaxItems=16
 	// +listType=atomic
 	// +optional
