@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
@@ -45,10 +44,8 @@ spec:
     - {name: namespace, value: windlass-catalog}
 `)
 	waitPod(t, ns, "run")
-	tr := &windlassv1.TaskRun{}
-	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "run"}, tr); err != nil {
-		t.Fatal(err)
-	}
+	// The pod is made before the status that records it is written.
+	tr := waitRun(t, ns, "run", "its pinned spec", func(tr *windlassv1.TaskRun) bool { return tr.Status.TaskSpec != nil })
 	if tr.Status.TaskSpec == nil || len(tr.Status.TaskSpec.Steps) != 1 || tr.Status.TaskSpec.Steps[0].Image != "img" {
 		t.Fatalf("pinned spec %+v", tr.Status.TaskSpec)
 	}
