@@ -15,11 +15,7 @@ if ! have_all; then
 	mkdir -p "$(dirname "$BUILDKIT_BIN_DIR")"
 	tmp=$(mktemp -d "$(dirname "$BUILDKIT_BIN_DIR")/.build.XXXXXX")
 	trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-	src=$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "github.com/moby/buildkit@$BUILDKIT_VERSION" |
-		sed -nE 's/^\s*"Dir": "(.*)",?$/\1/p')
-	[ -n "$src" ] && [ -d "$src" ] || die "go mod download github.com/moby/buildkit@$BUILDKIT_VERSION gave no source directory"
-	cp -r "$src" "$tmp/buildkit"
-	chmod -R u+w "$tmp/buildkit"
+	module_copy "github.com/moby/buildkit@$BUILDKIT_VERSION" "$tmp/buildkit"
 	mkdir -p "$tmp/bin"
 	(cd "$tmp/buildkit" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -tags "osusergo netgo static_build seccomp" \
 		-ldflags "-s -w -X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION" \

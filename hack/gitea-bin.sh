@@ -12,14 +12,10 @@ have_all() { [ -x "$GITEA_BIN" ] && [ -d "$GITEA_STATIC_DIR/templates" ] && [ -d
 if ! have_all; then
 	apt_install gcc libc6-dev git
 	log "building gitea $GITEA_VERSION (cold: ~10 min on 2 idle cores)"
-	src=$(cd "${TMPDIR:-/tmp}" && GOFLAGS=-mod=mod go mod download -json "code.gitea.io/gitea@$GITEA_VERSION" |
-		sed -nE 's/^\s*"Dir": "(.*)",?$/\1/p')
-	[ -n "$src" ] && [ -d "$src" ] || die "go mod download code.gitea.io/gitea@$GITEA_VERSION gave no source directory"
 	mkdir -p "$GITEA_DIR"
 	tmp=$(mktemp -d "$GITEA_DIR/.build.XXXXXX")
 	trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-	cp -r "$src" "$tmp/src"
-	chmod -R u+w "$tmp/src"
+	module_copy "code.gitea.io/gitea@$GITEA_VERSION" "$tmp/src"
 	tags="sqlite sqlite_unlock_notify"
 	(cd "$tmp/src" && GOFLAGS=-mod=mod CGO_ENABLED=1 go build -trimpath -tags "$tags" \
 		-ldflags "-s -w -X 'main.Version=${GITEA_VERSION#v}' -X 'main.Tags=$tags'" -o "$tmp/gitea" .)

@@ -43,21 +43,17 @@ make_rootfs shell "$tmp/shell"
 out="$tmp/images.txt"
 ref=$(bin/clustertool image --dir "$tmp/shell" --cmd sh --push "$REGISTRY/windlass/shell:$VERSION")
 echo "shell=$ref" >>"$out"
-for n in "${names[@]}"; do
-	ref=$(bin/clustertool image --dir "$tmp/static" --file "bin/linux/$n:/$n" --entrypoint "/$n" \
-		--user 65532:65532 --push "$REGISTRY/windlass/$n:$VERSION")
-	echo "$n=$ref" >>"$out"
-done
-# tool_files NAME: the --file flags of what a step tool runs besides itself.
+# extra_files NAME: the --file flags of what an image runs besides its own binary.
 trivy=$("$WINDLASS_ROOT/hack/trivy-bin.sh")
-tool_files() {
+extra_files() {
 	case $1 in
 	trivy-scan) echo "--file $trivy:/usr/bin/trivy" ;;
 	esac
 }
-for n in "${tools[@]}"; do
-	# shellcheck disable=SC2046 # tool_files prints whole flags
-	ref=$(bin/clustertool image --dir "$tmp/static" --file "bin/linux/$n:/$n" $(tool_files "$n") --entrypoint "/$n" \
+# Daemons and step tools alike: the static rootfs, the binary as entrypoint, a nonroot user.
+for n in "${names[@]}" "${tools[@]}"; do
+	# shellcheck disable=SC2046 # extra_files prints whole flags
+	ref=$(bin/clustertool image --dir "$tmp/static" --file "bin/linux/$n:/$n" $(extra_files "$n") --entrypoint "/$n" \
 		--user 65532:65532 --push "$REGISTRY/windlass/$n:$VERSION")
 	echo "$n=$ref" >>"$out"
 done

@@ -27,6 +27,16 @@ TRIVY_BIN="$WINDLASS_CACHE/trivy/$TRIVY_VERSION/bin/trivy"
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# module_copy MODULE@VERSION DEST: a writable copy of a Go module's source at DEST, for
+# modules `go install` refuses (their go.mod has replace or exclude directives).
+module_copy() {
+	local mod=$1 dest=$2 src
+	src=$(cd "${TMPDIR:-/tmp}" && GOFLAGS=-mod=mod go mod download -json "$mod" | sed -nE 's/^\s*"Dir": "(.*)",?$/\1/p')
+	[ -n "$src" ] && [ -d "$src" ] || die "go mod download $mod gave no source directory"
+	cp -r "$src" "$dest"
+	chmod -R u+w "$dest"
+}
+
 # apt_install installs the Debian packages that are missing, updating the index once.
 apt_install() {
 	local missing=()

@@ -19,7 +19,7 @@ const sidecarAddress = "unix:///run/buildkit/buildkitd.sock"
 
 type options struct {
 	image, context, dockerfile, target, platforms, cacheRef, address string
-	buildArgs                                                        []string
+	buildArgs                                                        [][2]string
 	wait                                                             time.Duration
 	resultURL, resultDigest                                          string
 }
@@ -38,13 +38,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.resultURL, "result-image-url", "", "file to write the pushed image's URL to")
 	fs.StringVar(&o.resultDigest, "result-image-digest", "", "file to write the pushed image's digest to")
 	// Build args follow "--" so that a Task can expand an array param there.
-	var rest []string
-	for i, a := range args {
-		if a == "--" {
-			args, rest = args[:i], args[i+1:]
-			break
-		}
-	}
+	args, rest := toolkit.SplitAtDashDash(args)
 	if err := toolkit.Parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -74,15 +68,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if !strings.HasPrefix(o.address, "unix://") && !strings.HasPrefix(o.address, "tcp://") {
 		return nil, toolkit.Usagef("--address %q: want unix:///path or tcp://host:port", o.address)
 	}
-	for _, a := range rest {
-		if a == "" {
-			continue // an empty array param expands to nothing, an empty string param to ""
-		}
-		k, _, ok := strings.Cut(a, "=")
-		if !ok || k == "" {
-			return nil, toolkit.Usagef("build arg %q: want NAME=VALUE", a)
-		}
-		o.buildArgs = append(o.buildArgs, a)
+	var err error
+	if o.buildArgs, err = toolkit.NameValues(rest, "build arg"); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -105,9 +93,8 @@ func (o *options) solveOpt() (client.SolveOpt, error) {
 	if o.platforms != "" {
 		attrs["platform"] = o.platforms
 	}
-	for _, a := range o.buildArgs {
-		k, v, _ := strings.Cut(a, "=")
-		attrs["build-arg:"+k] = v
+	for _, kv := range o.buildArgs {
+		attrs["build-arg:"+kv[0]] = kv[1]
 	}
 	opt := client.SolveOpt{
 		Frontend:      "dockerfile.v0",

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -92,30 +91,4 @@ func invocationID(r runInfo) string {
 		id += "@" + r.TaskRunUID
 	}
 	return id
-}
-
-// parseParams turns NAME=VALUE words into a map, refusing malformed ones.
-func parseParams(words []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, w := range words {
-		if w == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(w, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("build param %q: want NAME=VALUE", w)
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
-// sortedKeys is for stable messages.
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,16 +160,20 @@ func attestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&r.TaskRun, "taskrun", "", "the TaskRun")
 	fs.StringVar(&r.TaskRunUID, "taskrun-uid", "", "the TaskRun's uid")
 	fs.StringVar(&started, "started-on", "", "when the build started (RFC 3339); empty: unknown")
-	words, rest := splitDashDash(args)
+	words, rest := toolkit.SplitAtDashDash(args)
 	if err := toolkit.Parse(fs, words); err != nil {
 		return err
 	}
 	if err := c.check(*allowHTTP, *tlog, true); err != nil {
 		return err
 	}
-	var err error
-	if r.Params, err = parseParams(rest); err != nil {
-		return toolkit.Usagef("%v", err)
+	params, err := toolkit.NameValues(rest, "build param")
+	if err != nil {
+		return err
+	}
+	r.Params = map[string]string{}
+	for _, kv := range params {
+		r.Params[kv[0]] = kv[1]
 	}
 	if started != "" {
 		if r.StartedOn, err = time.Parse(time.RFC3339, started); err != nil {
@@ -196,17 +202,8 @@ func attestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("attesting %s: %w", c.image, err)
 	}
 	fmt.Fprintf(stdout, "attested SLSA v1 provenance of %s (source %s at %s, params %s)\n",
-		c.image, r.SourceURI, r.SourceCommit, strings.Join(sortedKeys(r.Params), ","))
+		c.image, r.SourceURI, r.SourceCommit, strings.Join(slices.Sorted(maps.Keys(r.Params)), ","))
 	return nil
-}
-
-func splitDashDash(args []string) (words, rest []string) {
-	for i, a := range args {
-		if a == "--" {
-			return args[:i], args[i+1:]
-		}
-	}
-	return args, nil
 }
 
 func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

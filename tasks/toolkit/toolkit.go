@@ -49,6 +49,35 @@ func Parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// SplitAtDashDash splits a command line at the first "--": the flags before
+// it, and the words after it (where a Task expands an array param).
+func SplitAtDashDash(args []string) (flags, rest []string) {
+	for i, a := range args {
+		if a == "--" {
+			return args[:i], args[i+1:]
+		}
+	}
+	return args, nil
+}
+
+// NameValues parses NAME=VALUE words, in order. Empty words (an empty string
+// param) are skipped; a word without "=" or a name is a UsageError that calls
+// it what ("build arg", "build param").
+func NameValues(words []string, what string) ([][2]string, error) {
+	var out [][2]string
+	for _, w := range words {
+		if w == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(w, "=")
+		if !ok || k == "" {
+			return nil, Usagef("%s %q: want NAME=VALUE", what, w)
+		}
+		out = append(out, [2]string{k, v})
+	}
+	return out, nil
+}
+
 // Bool parses a Task param that holds a boolean ("true"/"false", any case).
 func Bool(name, v string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(v)) {

@@ -39,3 +39,20 @@ func TestIsUsageSeesThroughWrapping(t *testing.T) {
 		t.Fatal("IsUsage")
 	}
 }
+
+func TestSplitAtDashDashAndNameValues(t *testing.T) {
+	flags, rest := SplitAtDashDash([]string{"--a=1", "--", "K=V", "", "E=", "--"})
+	if len(flags) != 1 || len(rest) != 4 {
+		t.Fatalf("split: %q | %q", flags, rest)
+	}
+	if f, r := SplitAtDashDash([]string{"--a"}); len(f) != 1 || r != nil {
+		t.Fatalf("no --: %q | %q", f, r)
+	}
+	kv, err := NameValues(rest[:3], "build arg")
+	if err != nil || len(kv) != 2 || kv[0] != [2]string{"K", "V"} || kv[1] != [2]string{"E", ""} {
+		t.Fatalf("NameValues = %q, %v", kv, err)
+	}
+	if _, err := NameValues([]string{"=x"}, "build param"); !IsUsage(err) || err.Error() != `build param "=x": want NAME=VALUE` {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 	corev1 "k8s.io/api/core/v1"
@@ -22,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/test/util"
 )
 
 var (
@@ -193,19 +192,11 @@ exec buildkitd --config /run/buildkit/buildkitd.toml --root /var/lib/buildkit --
 
 // sourceRepo pushes the app to a new public repository on the local git server.
 func (b *bench) sourceRepo() (string, error) {
-	kv := map[string]string{}
-	f, err := os.Open(*gitEnv)
+	g, err := util.ReadGitServer(*gitEnv)
 	if err != nil {
 		return "", fmt.Errorf("--gitserver-env: %w", err)
 	}
-	defer func() { _ = f.Close() }()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			kv[k] = v
-		}
-	}
-	base, user, pass, token := kv["GITSERVER_URL"], kv["GITSERVER_USER"], kv["GITSERVER_PASSWORD"], kv["GITSERVER_TOKEN"]
+	base, user, pass, token := g.URL, g.User, g.Password, g.Token
 	body, _ := json.Marshal(map[string]any{"name": b.ns})
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/user/repos", bytes.NewReader(body))
 	req.Header.Set("Authorization", "token "+token)

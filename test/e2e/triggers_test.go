@@ -33,6 +33,7 @@ import (
 
 	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/test/util"
 )
 
 // gitServer is the local Gitea that hack/gitserver/up.sh started.
@@ -44,19 +45,11 @@ func gitserver(t *testing.T) gitServer {
 	if path == "" {
 		t.Fatal("GITSERVER_ENV is not set: run the e2e tier with 'make test-e2e', which starts the git server")
 	}
-	f, err := os.Open(path)
+	g, err := util.ReadGitServer(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	kv := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			kv[k] = v
-		}
-	}
-	return gitServer{kv["GITSERVER_URL"], kv["GITSERVER_USER"], kv["GITSERVER_PASSWORD"], kv["GITSERVER_TOKEN"]}
+	return gitServer{g.URL, g.User, g.Password, g.Token}
 }
 
 // api calls the git server's API with the token and decodes the answer into out.
