@@ -39,6 +39,7 @@ import (
 	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/internal/manager"
+	"github.com/windlass-dev/windlass/test/util"
 )
 
 func main() {
@@ -259,7 +260,7 @@ spec:
 		}
 		addr = fmt.Sprintf("%s:%d", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
 		// Ready is the Deployment's; the Service's rules reach the node a moment later.
-		return answers(addr), nil
+		return util.Ready(addr) == nil, nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("waiting for the EventListener to be Ready: %w (status %+v)", err, el.Status)
@@ -380,13 +381,4 @@ func apiRequests(ctx context.Context, hc *http.Client, addr string) (float64, er
 		}
 	}
 	return total, sc.Err()
-}
-
-// answers says whether the listener at addr is reachable and ready.
-func answers(addr string) bool {
-	resp, err := http.Get("http://" + addr + "/readyz")
-	if err == nil {
-		resp.Body.Close()
-	}
-	return err == nil && resp.StatusCode == http.StatusOK
 }

@@ -238,11 +238,13 @@ spec:
 	}
 	addr = fmt.Sprintf("%s:%d", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
 	// Ready is the Deployment's; the Service's rules reach the node a moment later.
+	var last error
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		return answers(addr), nil
+		last = util.Ready(addr)
+		return last == nil, nil
 	})
 	if err != nil {
-		t.Fatalf("the listener's Service %s never answered: %v", addr, err)
+		t.Fatalf("the listener's Service %s never answered: %v; last answer: %v", addr, err, last)
 	}
 	return ns, addr
 }
@@ -470,13 +472,4 @@ func TestListenerAnswers(t *testing.T) {
 	if runs := pipelineRuns(t, ns); len(runs) != 1 {
 		t.Errorf("PipelineRuns %d after filtered and invalid events, want 1", len(runs))
 	}
-}
-
-// answers says whether the listener at addr is reachable and ready.
-func answers(addr string) bool {
-	resp, err := http.Get("http://" + addr + "/readyz")
-	if err == nil {
-		resp.Body.Close()
-	}
-	return err == nil && resp.StatusCode == http.StatusOK
 }
