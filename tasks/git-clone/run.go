@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 
+	"github.com/windlass-dev/windlass/tasks/gitauth"
 	"github.com/windlass-dev/windlass/tasks/toolkit"
 )
 
@@ -57,9 +58,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.dir == "" {
 		return nil, toolkit.Usagef("--dir is required (the workspace path)")
 	}
-	if sub := filepath.Clean(o.subdirectory); o.subdirectory != "" &&
-		(filepath.IsAbs(sub) || sub == ".." || strings.HasPrefix(sub, "../")) {
-		return nil, toolkit.Usagef("--subdirectory %q: must be a relative path inside the workspace", o.subdirectory)
+	if o.subdirectory, err = toolkit.Inside("subdirectory", o.subdirectory, "the workspace"); err != nil {
+		return nil, err
 	}
 	if o.depth, err = strconv.Atoi(strings.TrimSpace(depth)); err != nil || o.depth < 0 {
 		return nil, toolkit.Usagef("--depth %q: want a whole number >= 0", depth)
@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		return toolkit.Usagef("--url %q: unsupported scheme %q", o.url, ep.Protocol)
 	}
-	auth, err := authFor(ep, o.home, stderr)
+	auth, err := gitauth.For(ep, o.home, stderr)
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (c *cloner) submodules(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("submodule %s: url %q: %w", cfg.Name, cfg.URL, err)
 		}
-		auth, err := authFor(ep, c.o.home, io.Discard)
+		auth, err := gitauth.For(ep, c.o.home, io.Discard)
 		if err != nil {
 			return fmt.Errorf("submodule %s: %w", cfg.Name, err)
 		}

@@ -89,6 +89,21 @@ func Bool(name, v string) (bool, error) {
 	return false, Usagef("--%s: want true or false, got %q", name, v)
 }
 
+// Inside checks a relative path that a Task param gives (the --flag named
+// flag) and returns it cleaned ("." for empty). An absolute path or one whose
+// ".." climbs out of the directory it is relative to (within, e.g. "the
+// workspace") is a UsageError. The check is lexical: callers resolve it in a
+// tree they made or cloned themselves.
+func Inside(flag, rel, within string) (string, error) {
+	if rel == "" {
+		return ".", nil
+	}
+	if !filepath.IsLocal(rel) {
+		return "", Usagef("--%s %q: must be a relative path inside %s", flag, rel, within)
+	}
+	return filepath.Clean(rel), nil
+}
+
 // WriteResult writes value to path (a $(results.NAME.path)); an empty path
 // means the Task did not ask for this result.
 func WriteResult(path, value string) error {

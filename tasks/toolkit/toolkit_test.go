@@ -56,3 +56,17 @@ func TestSplitAtDashDashAndNameValues(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestInside(t *testing.T) {
+	for in, want := range map[string]string{"": ".", ".": ".", "src": "src", "a/./b/": "a/b", "a/../b": "b", "a/..": "."} {
+		if got, err := Inside("subdirectory", in, "the workspace"); err != nil || got != want {
+			t.Errorf("Inside(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"..", "../up", "a/../../up", "/etc", "/"} {
+		_, err := Inside("overlay", in, "the repository")
+		if want := fmt.Sprintf("--overlay %q: must be a relative path inside the repository", in); !IsUsage(err) || err.Error() != want {
+			t.Errorf("Inside(%q): got %v, want %q", in, err, want)
+		}
+	}
+}

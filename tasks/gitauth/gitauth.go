@@ -1,4 +1,8 @@
-package main
+// Package gitauth finds the git credentials of a run's service account where
+// the entrypoint wrote them ($HOME/.git-credentials for basic auth, $HOME/.ssh
+// for keys) and turns them into go-git auth methods. The catalog's git tools
+// (git-clone, kustomize-commit) share it.
+package gitauth
 
 import (
 	"bufio"
@@ -15,11 +19,12 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// authFor finds credentials for the repository at rawURL where the
-// entrypoint put those of the run's service account: $HOME/.git-credentials
-// (basic auth, one URL per line) and $HOME/.ssh/config (an IdentityFile per
-// Host, known_hosts beside it). No match means anonymous access.
-func authFor(ep *transport.Endpoint, home string, stderr io.Writer) (transport.AuthMethod, error) {
+// For finds credentials for the repository at ep where the entrypoint put
+// those of the run's service account under home: .git-credentials (basic
+// auth, one URL per line) and .ssh/config (an IdentityFile per Host,
+// known_hosts beside it). No match means anonymous access (nil, nil); an ssh
+// URL without a key is an error that says which Secret to add.
+func For(ep *transport.Endpoint, home string, stderr io.Writer) (transport.AuthMethod, error) {
 	switch ep.Protocol {
 	case "http", "https":
 		if ep.User != "" {
