@@ -168,8 +168,11 @@ func (c *committer) run(ctx context.Context) (string, bool, error) {
 		}
 		base := head.Hash()
 		commit, changed, err := c.edit(base)
-		if err != nil || !changed {
-			return base.String(), false, err
+		if err != nil {
+			return "", false, err
+		}
+		if !changed {
+			return base.String(), false, nil
 		}
 		if beforePush != nil {
 			beforePush(attempt)
@@ -184,13 +187,13 @@ func (c *committer) run(ctx context.Context) (string, bool, error) {
 		pushErr := err
 		now, err := c.fetch(ctx)
 		if err != nil {
-			return "", false, fmt.Errorf("pushing to %s of %s: %w (and fetching it again: %v)", c.o.branch, c.where, pushErr, err)
+			return "", false, fmt.Errorf("pushing to %s of %s: %w (and fetching it again: %w)", c.o.branch, c.where, pushErr, err)
 		}
 		if now == base {
 			return "", false, fmt.Errorf("pushing to %s of %s: %w", c.o.branch, c.where, pushErr)
 		}
 		if attempt >= c.o.attempts {
-			return "", false, fmt.Errorf("gave up after %d attempts (--attempts): %s of %s moved under every push, last to %s (%v)",
+			return "", false, fmt.Errorf("gave up after %d attempts (--attempts): %s of %s moved under every push, last to %s (%w)",
 				attempt, c.o.branch, c.where, now, pushErr)
 		}
 		fmt.Fprintf(c.out, "%s moved from %s to %s while pushing (attempt %d of %d): editing again on the new head\n",
