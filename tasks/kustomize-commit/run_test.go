@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -318,6 +322,54 @@ func TestTheURLsPasswordStaysOutOfMessages(t *testing.T) {
 	res := runTool(t, "--url=http://ci:s3cret@127.0.0.1:1/config.git", "--overlay=o", "--", "app=r/app@"+digestA)
 	if res.err == nil || strings.Contains(res.err.Error()+res.out, "s3cret") || !strings.Contains(res.err.Error(), "http://ci:xxxxx@127.0.0.1:1/config.git") {
 		t.Fatalf("got %v\n%s", res.err, res.out)
+	}
+}
+
+// TestRunPushesOverHTTPWithTheServiceAccountsCredentials serves the config
+// repository with git's own smart HTTP server (git http-backend) behind basic
+// auth: the credentials come from $HOME/.git-credentials, where the
+// entrypoint writes those of the run's service account.
+func TestRunPushesOverHTTPWithTheServiceAccountsCredentials(t *testing.T) {
+	r := newConfigRepo(t)
+	execPath, err := exec.Command("git", "--exec-path").Output()
+	if err != nil {
+		t.Fatalf("git --exec-path: %v (the test needs git's http-backend)", err)
+	}
+	if out, err := exec.Command("git", "-C", r.dir, "config", "http.receivepack", "true").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	backend := &cgi.Handler{
+		Path: filepath.Join(strings.TrimSpace(string(execPath)), "git-http-backend"),
+		Env:  []string{"GIT_PROJECT_ROOT=" + filepath.Dir(r.dir), "GIT_HTTP_EXPORT_ALL=1"},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if u, p, ok := req.BasicAuth(); !ok || u != "ci" || p != "tok" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="config"`)
+			http.Error(w, "who are you?", http.StatusUnauthorized)
+			return
+		}
+		backend.ServeHTTP(w, req)
+	}))
+	defer srv.Close()
+	url := srv.URL + "/config.git"
+	args := []string{"--url=" + url, "--overlay=overlays/dev", "--", "app=registry.example/app@" + digestA}
+
+	t.Setenv("HOME", t.TempDir()) // no credentials
+	if res := runTool(t, args...); res.err == nil || !strings.Contains(res.err.Error(), "cloning "+url+": authentication required") ||
+		!strings.Contains(res.err.Error(), "(give the run's service account a basic-auth or ssh-auth Secret") {
+		t.Fatalf("without credentials: got %v\n%s", res.err, res.out)
+	}
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, ".git-credentials"), []byte(strings.Replace(srv.URL, "http://", "http://ci:tok@", 1)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOME", home)
+	res := runTool(t, args...)
+	if res.err != nil || res.changed != "true" || res.commit != r.head().Hash.String() {
+		t.Fatalf("got %v, COMMIT=%s CHANGED=%s, main at %s\n%s", res.err, res.commit, res.changed, r.head().Hash, res.out)
+	}
+	if strings.Contains(res.out, "tok") {
+		t.Errorf("the log shows the password: %s", res.out)
 	}
 }
 
