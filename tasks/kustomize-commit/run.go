@@ -78,11 +78,13 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.sslVerify, err = toolkit.Bool("ssl-verify", sslVerify); err != nil {
 		return nil, err
 	}
-	for flag, v := range map[string]*string{"subject": &o.subject, "source-commit": &o.sourceCommit,
-		"author-name": &o.authorName, "author-email": &o.email, "namespace": &o.namespace,
-		"pipelinerun": &o.pipelineRun, "taskrun": &o.taskRun} {
-		if *v = strings.TrimSpace(*v); strings.ContainsAny(*v, "\r\n") {
-			return nil, toolkit.Usagef("--%s %q: must be one line", flag, *v)
+	for _, f := range []struct {
+		flag string
+		v    *string
+	}{{"subject", &o.subject}, {"source-commit", &o.sourceCommit}, {"author-name", &o.authorName},
+		{"author-email", &o.email}, {"namespace", &o.namespace}, {"pipelinerun", &o.pipelineRun}, {"taskrun", &o.taskRun}} {
+		if *f.v = strings.TrimSpace(*f.v); strings.ContainsAny(*f.v, "\r\n") {
+			return nil, toolkit.Usagef("--%s %q: must be one line (it goes into the commit message)", f.flag, *f.v)
 		}
 	}
 	if o.authorName == "" || o.email == "" {
