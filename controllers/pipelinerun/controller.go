@@ -26,6 +26,7 @@ import (
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/controllers/freshness"
 	"github.com/windlass-dev/windlass/controllers/taskref"
+	"github.com/windlass-dev/windlass/internal/approval"
 	"github.com/windlass-dev/windlass/internal/pipeline"
 )
 
@@ -56,7 +57,7 @@ type Reconciler struct {
 	created *freshness.Expectations
 }
 
-// ownerIndex indexes TaskRuns by the PipelineRun that controls them.
+// ownerIndex indexes TaskRuns and Approvals by the PipelineRun that controls them.
 const ownerIndex = ".metadata.pipelineRunOwner"
 
 // SetupWithManager registers the controller and its TaskRun index.
@@ -65,17 +66,21 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Clock = clock.RealClock{}
 	}
 	r.created = freshness.NewExpectations(freshness.ExpectationTTL, r.Clock.Now)
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &windlassv1.TaskRun{}, ownerIndex, func(o client.Object) []string {
+	owner := func(o client.Object) []string {
 		if ref := metav1.GetControllerOf(o); ref != nil && ref.Kind == "PipelineRun" && ref.APIVersion == windlassv1.GroupVersion.String() {
 			return []string{ref.Name}
 		}
 		return nil
-	}); err != nil {
-		return err
+	}
+	for _, obj := range []client.Object{&windlassv1.TaskRun{}, &windlassv1.Approval{}} {
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), obj, ownerIndex, owner); err != nil {
+			return err
+		}
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&windlassv1.PipelineRun{}).
 		Owns(&windlassv1.TaskRun{}).
+		Owns(&windlassv1.Approval{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Opts.Workers, 1)}).
 		Complete(r)
 }
@@ -173,6 +178,10 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := approval.Check(spec); err != nil {
+		finish(pr, now, windlassv1.ReasonInvalidSpec, err.Error())
+		return ctrl.Result{}, nil
+	}
 	resolved, err := pipeline.Resolve(pr, name, spec, taskSpecs)
 	if err != nil {
 		finish(pr, now, windlassv1.ReasonInvalidSpec, err.Error())
@@ -186,6 +195,18 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	gates, err := r.gates(ctx, pr)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	gateDeadline, settled, err := r.decideGates(ctx, gates, now)
+	if err != nil || !settled {
+		// A gate changed while it was decided: its event brings the newer version.
+		return ctrl.Result{RequeueAfter: time.Second}, err
+	}
+	for i := range gates {
+		children = append(children, *approval.AsTaskRun(&gates[i]))
+	}
 	if r.created.Unseen(client.ObjectKeyFromObject(pr), func(name string) bool {
 		return slices.ContainsFunc(children, func(tr windlassv1.TaskRun) bool { return tr.Name == name })
 	}) {
@@ -198,11 +219,16 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		Run: pr, Resolved: resolved, Children: children, Now: now,
 		Config: pipeline.Config{DefaultTimeout: r.Opts.DefaultTimeout, MaxMatrix: r.Opts.MaxMatrix},
 	})
+	var create []client.Object
+	if err == nil {
+		create, err = toCreate(out.Create)
+	}
+	openGates := gatesByName(gates)
 	if errors.Is(err, pipeline.ErrInvalid) {
 		var cancelErrs []error
 		for i := range children {
 			if !childDone(&children[i]) {
-				cancelErrs = append(cancelErrs, r.cancel(ctx, &children[i], "the PipelineRun is invalid"))
+				cancelErrs = append(cancelErrs, r.stop(ctx, &children[i], openGates, "the PipelineRun is invalid", now))
 			}
 		}
 		finish(pr, now, windlassv1.ReasonInvalidSpec, err.Error())
@@ -211,13 +237,13 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	for _, tr := range out.Create {
-		err := r.Create(ctx, tr)
+	for _, obj := range create {
+		err := r.Create(ctx, obj)
 		if err != nil && !apierrors.IsAlreadyExists(err) {
-			return ctrl.Result{}, fmt.Errorf("creating TaskRun %s: %w", tr.Name, err)
+			return ctrl.Result{}, fmt.Errorf("creating %s %s: %w", kindOf(obj), obj.GetName(), err)
 		}
 		if err == nil {
-			r.created.Created(client.ObjectKeyFromObject(pr), tr.Name)
+			r.created.Created(client.ObjectKeyFromObject(pr), obj.GetName())
 		}
 	}
 	byName := map[string]*windlassv1.TaskRun{}
@@ -225,7 +251,7 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		byName[children[i].Name] = &children[i]
 	}
 	for _, c := range out.Cancel {
-		if err := r.cancel(ctx, byName[c.Name], c.Message); err != nil {
+		if err := r.stop(ctx, byName[c.Name], openGates, c.Message, now); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -241,15 +267,23 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		pr.Status.CompletionTime = &t
 	}
 	setCondition(pr, out.Status, out.Reason, out.Message)
-	return ctrl.Result{RequeueAfter: out.RequeueAfter}, nil
+	requeue := out.RequeueAfter
+	if gateDeadline > 0 && (requeue == 0 || gateDeadline < requeue) {
+		requeue = gateDeadline
+	}
+	return ctrl.Result{RequeueAfter: requeue}, nil
 }
 
-// hasChildren tells whether the run made any TaskRun: one in the cache, or
-// one created moments ago that the cache has not shown yet.
+// hasChildren tells whether the run made any TaskRun or approval gate: one
+// in the cache, or one created moments ago that the cache has not shown yet.
 func (r *Reconciler) hasChildren(ctx context.Context, pr *windlassv1.PipelineRun) (bool, error) {
 	children, err := r.children(ctx, pr)
 	if err != nil || len(children) > 0 {
 		return len(children) > 0, err
+	}
+	gates, err := r.gates(ctx, pr)
+	if err != nil || len(gates) > 0 {
+		return len(gates) > 0, err
 	}
 	return r.created.Unseen(client.ObjectKeyFromObject(pr), func(string) bool { return false }), nil
 }
@@ -301,6 +335,10 @@ func (r *Reconciler) taskSpecs(ctx context.Context, ns string, spec *windlassv1.
 	for _, list := range [][]windlassv1.PipelineTask{spec.Tasks, spec.Finally} {
 		for _, pt := range list {
 			if pt.TaskRef == nil {
+				continue
+			}
+			if approval.IsApproval(pt.TaskRef) {
+				out[pt.Name] = approval.TaskSpec()
 				continue
 			}
 			t, _, err := taskref.Get(ctx, r.Client, pt.TaskRef, ns, r.Opts.Resolvers)

@@ -60,6 +60,10 @@ var resolverParams = map[string][]string{"cluster": {"kind", "name", "namespace"
 // Parse says where ref points for a run in namespace ns. allowed lists the
 // namespaces the cluster resolver may read besides the run's own.
 func Parse(ref *windlassv1.TaskRef, ns string, allowed []string) (Target, error) {
+	if ref.Kind == windlassv1.ApprovalKind || ref.APIVersion != "" {
+		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef kind %s: an approval gate runs only as a pipeline task "+
+			"(taskRef {apiVersion: %s, kind: %s}, run by the PipelineRun controller); a TaskRun cannot run it", orTask(ref.Kind), windlassv1.GroupVersion, windlassv1.ApprovalKind)}
+	}
 	if ref.Resolver == "" {
 		if ref.Name == "" {
 			return Target{}, &InvalidError{Msg: "taskRef: name or resolver is required"}
@@ -102,6 +106,13 @@ func Parse(ref *windlassv1.TaskRef, ns string, allowed []string) (Target, error)
 			t.Namespace, strings.Join(quoteAll(allowed), ", "))}
 	}
 	return t, nil
+}
+
+func orTask(kind string) string {
+	if kind == "" {
+		return "Task"
+	}
+	return kind
 }
 
 func quoteAll(s []string) []string {

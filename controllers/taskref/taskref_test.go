@@ -46,6 +46,8 @@ func TestParse(t *testing.T) {
 		{name: "bundle with a namespace", ref: windlassv1.TaskRef{Resolver: "bundles", Params: []windlassv1.Param{str("name", "x"), str("namespace", "y")}},
 			err: "taskRef.params namespace: the bundles resolver takes bundle, name, kind"},
 		{name: "nothing", ref: windlassv1.TaskRef{}, err: "taskRef: name or resolver is required"},
+		{name: "an approval gate", ref: windlassv1.TaskRef{APIVersion: "windlass.dev/v1alpha1", Kind: "Approval"},
+			err: "taskRef kind Approval: an approval gate runs only as a pipeline task"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

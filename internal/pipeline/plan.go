@@ -272,7 +272,7 @@ func (p *planner) started(pt *windlassv1.PipelineTask, runs attempts, finally bo
 				o.state = failed
 			}
 			if o.failMsg == "" {
-				o.failMsg = fmt.Sprintf("TaskRun %s: %s", tr.Name, message(tr))
+				o.failMsg = fmt.Sprintf("%s %s: %s", childKind(tr), tr.Name, message(tr))
 			}
 		case succeeded:
 			for _, res := range tr.Status.Results {
@@ -454,6 +454,15 @@ func runState(tr *windlassv1.TaskRun) state {
 	return running
 }
 
+// childKind is the kind of the object behind a child: TaskRun, or Approval
+// for an approval gate the controller shows to the engine as a TaskRun.
+func childKind(tr *windlassv1.TaskRun) string {
+	if ref := tr.Spec.TaskRef; ref != nil && ref.Kind == windlassv1.ApprovalKind {
+		return windlassv1.ApprovalKind
+	}
+	return "TaskRun"
+}
+
 func message(tr *windlassv1.TaskRun) string {
 	for _, c := range tr.Status.Conditions {
 		if c.Type == windlassv1.ConditionSucceeded {
@@ -497,8 +506,9 @@ func (p *planner) cancels() {
 }
 
 // waiting names each task whose TaskRun is held up by something only a user
-// can fix (its Task does not exist yet), with the TaskRun's own explanation,
-// so that the run's message says why it is not moving.
+// can fix (its Task does not exist yet) or waits for a person (an approval
+// gate), with the child's own explanation, so that the run's message says
+// why it is not moving.
 func (p *planner) waiting() []string {
 	var out []string
 	for _, sec := range sections(p.in.Resolved.Spec) {
@@ -507,13 +517,13 @@ func (p *planner) waiting() []string {
 			for _, byIndex := range p.children[pt.Name] {
 				for _, tr := range byIndex {
 					c := meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
-					if c != nil && c.Status == metav1.ConditionUnknown && c.Reason == windlassv1.ReasonTaskNotFound && (first == nil || tr.Name < first.Name) {
+					if c != nil && c.Status == metav1.ConditionUnknown && (c.Reason == windlassv1.ReasonTaskNotFound || c.Reason == windlassv1.ReasonAwaitingApproval) && (first == nil || tr.Name < first.Name) {
 						first = tr
 					}
 				}
 			}
 			if first != nil {
-				out = append(out, fmt.Sprintf("task %s (TaskRun %s: %s)", pt.Name, first.Name, message(first)))
+				out = append(out, fmt.Sprintf("task %s (%s %s: %s)", pt.Name, childKind(first), first.Name, message(first)))
 			}
 		}
 	}
@@ -652,7 +662,7 @@ func (p *planner) childReferences() []windlassv1.ChildStatusReference {
 	var refs []ref
 	add := func(tr *windlassv1.TaskRun) {
 		c := windlassv1.ChildStatusReference{
-			APIVersion: windlassv1.GroupVersion.String(), Kind: "TaskRun", Name: tr.Name,
+			APIVersion: windlassv1.GroupVersion.String(), Kind: childKind(tr), Name: tr.Name,
 			PipelineTaskName: tr.Labels[LabelPipelineTask],
 		}
 		a, _ := strconv.Atoi(tr.Labels[LabelAttempt])

@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -27,6 +28,7 @@ import (
 var (
 	kube   kubernetes.Interface
 	crc    client.Client         // for the windlass.dev kinds
+	admin  *rest.Config          // the kubeconfig's; util.ClientAs acts as other users from it
 	images = map[string]string{} // NAME -> REPOSITORY@DIGEST, from bin/images.txt
 )
 
@@ -48,6 +50,7 @@ func setup() error {
 		return err
 	}
 	cfg.QPS, cfg.Burst = 50, 100
+	admin = cfg
 	if kube, err = kubernetes.NewForConfig(cfg); err != nil {
 		return err
 	}

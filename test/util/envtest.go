@@ -18,7 +18,8 @@ func RepoRoot() string {
 }
 
 // StartEnv starts a real etcd and kube-apiserver from $KUBEBUILDER_ASSETS (the
-// binaries `make k8s-bins` builds) with the project's CRDs installed. Integration
+// binaries `make k8s-bins` builds) with the project's CRDs and admission policies
+// (config/admission) installed, the policies enforced. Integration
 // tests fail, never skip, without them: run them with `make test-integration`.
 func StartEnv() (*envtest.Environment, *rest.Config, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
@@ -38,6 +39,10 @@ func StartEnv() (*envtest.Environment, *rest.Config, error) {
 		return nil, nil, fmt.Errorf("starting envtest from %s: %w", assets, err)
 	}
 	if err := reapOnExit(assets, append(ChildPIDs("etcd"), ChildPIDs("kube-apiserver")...)); err != nil {
+		_ = env.Stop()
+		return nil, nil, err
+	}
+	if err := installAdmission(cfg); err != nil {
 		_ = env.Stop()
 		return nil, nil, err
 	}

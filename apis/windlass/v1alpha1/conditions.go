@@ -28,4 +28,10 @@ const (
 	ReasonPipelineRunPending  = "PipelineRunPending"  // Unknown: held by spec.status until released
 	ReasonPipelineNotFound    = "PipelineNotFound"    // Unknown while waiting for the Pipeline, then False
 	ReasonCancelledRunFinally = "CancelledRunFinally" // Unknown: cancelled, finally tasks running; then Cancelled
+
+	// Approval reasons (an approval gate's Succeeded condition), besides Cancelled.
+	ReasonAwaitingApproval = "AwaitingApproval" // Unknown: no decision yet
+	ReasonApproved         = "Approved"         // True: an approver approved
+	ReasonRejected         = "Rejected"         // False: an approver rejected
+	ReasonApprovalTimedOut = "ApprovalTimedOut" // False: no decision within the gate's timeout
 )

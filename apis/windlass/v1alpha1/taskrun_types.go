@@ -10,16 +10,27 @@ import (
 // (task), name and namespace reads a Task of another namespace, such as the
 // catalog's windlass-catalog; resolver "bundles" with params bundle (an image
 // reference), name and kind pulls it from an OCI bundle.
-// +kubebuilder:validation:XValidation:rule="has(self.name) != has(self.resolver)",message="exactly one of name or resolver must be set"
+//
+// A pipeline task's taskRef {apiVersion: windlass.dev/v1alpha1, kind: Approval}
+// (and nothing else) makes it an approval gate the PipelineRun controller runs
+// itself; a TaskRun cannot run one.
+// +kubebuilder:validation:XValidation:rule="(has(self.kind) && self.kind == 'Approval') || has(self.name) != has(self.resolver)",message="exactly one of name or resolver must be set"
 // +kubebuilder:validation:XValidation:rule="!has(self.params) || has(self.resolver)",message="params are only for a resolver"
+// +kubebuilder:validation:XValidation:rule="has(self.apiVersion) == (has(self.kind) && self.kind == 'Approval')",message="apiVersion windlass.dev/v1alpha1 goes with kind Approval, and only with it"
+// +kubebuilder:validation:XValidation:rule="!has(self.kind) || self.kind != 'Approval' || (!has(self.name) && !has(self.resolver))",message="an Approval taskRef takes only apiVersion and kind"
 type TaskRef struct {
+	// apiVersion of a custom task: windlass.dev/v1alpha1, with kind Approval.
+	// +kubebuilder:validation:Enum=windlass.dev/v1alpha1
+	// +optional
+	APIVersion string `json:"apiVersion,omitempty"`
 	// name of the Task in the run's namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	Name string `json:"name,omitempty"`
-	// kind of the referenced object; only Task.
-	// +kubebuilder:validation:Enum=Task
+	// kind of the referenced object: Task, or Approval (an approval gate,
+	// with apiVersion windlass.dev/v1alpha1).
+	// +kubebuilder:validation:Enum=Task;Approval
 	// +optional
 	Kind string `json:"kind,omitempty"`
 	// resolver fetches the Task from elsewhere: "cluster" (a Task of another

@@ -65,6 +65,21 @@ func TestTaskRunSchemaAndCEL(t *testing.T) {
   taskRef: {name: build}
   params: [{name: a, value: x}, {name: a, value: y}]
 `, wantErr: "spec.params[1]: Duplicate value"},
+		{name: "an Approval taskRef (the controller refuses it, the API takes it)", manifest: runHead + `
+  taskRef: {apiVersion: windlass.dev/v1alpha1, kind: Approval}
+`},
+		{name: "an Approval taskRef with a name", manifest: runHead + `
+  taskRef: {apiVersion: windlass.dev/v1alpha1, kind: Approval, name: gate}
+`, wantErr: "an Approval taskRef takes only apiVersion and kind"},
+		{name: "kind Approval without apiVersion", manifest: runHead + `
+  taskRef: {kind: Approval}
+`, wantErr: "apiVersion windlass.dev/v1alpha1 goes with kind Approval, and only with it"},
+		{name: "apiVersion on a Task reference", manifest: runHead + `
+  taskRef: {apiVersion: windlass.dev/v1alpha1, name: build}
+`, wantErr: "apiVersion windlass.dev/v1alpha1 goes with kind Approval, and only with it"},
+		{name: "another custom task", manifest: runHead + `
+  taskRef: {apiVersion: example.dev/v1, kind: Approval}
+`, wantErr: `spec.taskRef.apiVersion: Unsupported value: "example.dev/v1"`},
 		{name: "bad cancel value", manifest: runHead + `
   taskRef: {name: build}
   status: Stop

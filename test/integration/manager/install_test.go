@@ -85,6 +85,19 @@ func TestReleaseManifestIsAcceptedByTheAPIServer(t *testing.T) {
 			t.Errorf("release has no ClusterRole %s (the EventListener controller binds listeners to it)", name)
 		}
 	}
+	// The approval gate's identity check (config/admission) and the approvers' role.
+	for _, name := range []string{"ValidatingAdmissionPolicy/windlass-approval-decisions", "ValidatingAdmissionPolicyBinding/windlass-approval-decisions", "ClusterRole/windlass-approver", "CustomResourceDefinition/approvals.windlass.dev"} {
+		if !names[name] {
+			t.Errorf("release has no %s", name)
+		}
+	}
+	for _, u := range decodeAll(t, data) {
+		if u.GetKind() == "ValidatingAdmissionPolicyBinding" {
+			if policy, _, _ := unstructured.NestedString(u.Object, "spec", "policyName"); policy != "windlass-approval-decisions" || u.GetNamespace() != "" {
+				t.Errorf("binding %s: policyName %q, namespace %q; want windlass-approval-decisions, none", u.GetName(), policy, u.GetNamespace())
+			}
+		}
+	}
 	for _, k := range []string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service"} {
 		if kinds[k] == 0 {
 			t.Errorf("release has no %s", k)

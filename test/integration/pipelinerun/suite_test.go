@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,12 +27,16 @@ import (
 
 var k8s client.Client
 
+// cfg is the API server's admin config; util.ClientAs acts as other users from it.
+var cfg *rest.Config
+
 func TestMain(m *testing.M) {
-	env, cfg, err := util.StartEnv()
+	env, c, err := util.StartEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	cfg = c
 	if os.Getenv("WINDLASS_TEST_LOGS") != "" {
 		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
 	}
