@@ -164,7 +164,7 @@ func (d *deployer) waitCurrent(ctx context.Context, objs []*unstructured.Unstruc
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("stopped while waiting (%v): %s", ctx.Err(), strings.Join(waiting, "; "))
+			return fmt.Errorf("stopped while waiting (%w): %s", ctx.Err(), strings.Join(waiting, "; "))
 		case <-time.After(pollEvery):
 		}
 	}
@@ -203,7 +203,7 @@ func (d *deployer) smoke(ctx context.Context, service string) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("smoke check of Service %s stopped: %v (last: %s)", service, ctx.Err(), why)
+			return fmt.Errorf("smoke check of Service %s stopped: %w (last: %s)", service, ctx.Err(), why)
 		case <-time.After(500 * time.Millisecond):
 		}
 	}

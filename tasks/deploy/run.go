@@ -69,17 +69,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	d.step("revision %d of %s: %d objects from %s, strategy %s, into namespace %s", rev, o.app, len(objs), orUnknown(o.commit), o.strategy, o.namespace)
 	start := time.Now()
 	d.deadline = start.Add(o.timeout)
-	runCtx, cancel := context.WithDeadline(ctx, d.deadline.Add(smokeWindow+o.timeout))
+	// Each wait has its own deadline; the run's timeout (SIGTERM) cancels ctx.
 	var out outcome
 	switch o.strategy {
 	case blueGreen:
-		out, err = d.blueGreen(runCtx, objs)
+		out, err = d.blueGreen(ctx, objs)
 	case canary:
-		out, err = d.canary(runCtx, objs)
+		out, err = d.canary(ctx, objs)
 	default:
-		out, err = d.rolling(runCtx, objs)
+		out, err = d.rolling(ctx, objs)
 	}
-	cancel()
 	r := rollout.Revision{Number: rev, Commit: o.commit, Strategy: o.strategy, Time: start.UTC(), Color: out.color}
 	if err != nil {
 		if toolkit.IsUsage(err) && len(d.applied) == 0 {

@@ -62,7 +62,7 @@ func withTrack(dep *unstructured.Unstructured, name, key, value string) (*unstru
 	for _, path := range [][]string{{"spec", "selector", "matchLabels"}, {"spec", "template", "metadata", "labels"}} {
 		m, _, err := unstructured.NestedStringMap(u.Object, path...)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", rollout.Describe(dep), err)
+			return nil, fmt.Errorf("%s: %w", rollout.Describe(dep), err)
 		}
 		if m == nil {
 			m = map[string]string{}
@@ -255,7 +255,8 @@ func (d *deployer) canary(ctx context.Context, objs []*unstructured.Unstructured
 	if err := d.apply(ctx, []*unstructured.Unstructured{stable}); err != nil {
 		return outcome{}, err
 	}
-	if err := d.waitCurrent(ctx, all, d.deadline); err != nil {
+	// The promotion is a rollout of its own, with its own time.
+	if err := d.waitCurrent(ctx, all, time.Now().Add(d.o.timeout)); err != nil {
 		return outcome{}, err
 	}
 	if err := d.remove(ctx, []rollout.Ref{rollout.RefOf(can)}); err != nil {
