@@ -148,7 +148,7 @@ deploy: images release catalog ## Install the release and the catalog into the c
 	KUBECONFIG=$(E2E_KUBECONFIG) hack/deploy.sh dist/install.yaml dist/catalog.yaml
 
 .PHONY: demo
-demo: ## Start the local cluster (or use $$KUBECONFIG), install Windlass, show it running.
+demo: ## Start the local cluster (or use $$KUBECONFIG) and the git server, install Windlass, then follow a git push to prod (config/samples/gitops). DEMO_ARGS=...
 	hack/demo.sh
 
 .PHONY: clean
