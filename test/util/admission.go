@@ -104,7 +104,7 @@ func waitApprovalPolicy(ctx context.Context, c client.Client) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("the approval admission policy is not enforced after 30s (last answer: %v)", last)
+			return fmt.Errorf("the approval admission policy is not enforced after 30s (last answer: %w)", last)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
