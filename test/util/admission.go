@@ -104,7 +104,10 @@ func waitApprovalPolicy(ctx context.Context, c client.Client) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("the approval admission policy is not enforced after 30s (last answer: %v)", last)
+			if last == nil {
+				return fmt.Errorf("the approval admission policy is not enforced after 30s: an Approval with a decision is still accepted")
+			}
+			return fmt.Errorf("the approval admission policy is not enforced after 30s (last answer: %w)", last)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
