@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -152,6 +153,28 @@ func TestPipelineMatchesTheCatalog(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(want, got) {
 			t.Errorf("task %s: workspaces %v, %s declares %v", pt.Name, got, ref, want)
+		}
+	}
+	// Each task waits for what it reads, by runAfter or by a result.
+	ref := regexp.MustCompile(`\$\(tasks\.([a-z0-9-]+)\.`)
+	deps := map[string][]string{}
+	for _, pt := range p.Spec.Tasks {
+		deps[pt.Name] = append(deps[pt.Name], pt.RunAfter...)
+		data, _ := yaml.Marshal(pt.Params)
+		for _, m := range ref.FindAllStringSubmatch(string(data), -1) {
+			deps[pt.Name] = append(deps[pt.Name], m[1])
+		}
+	}
+	for task, after := range map[string][]string{
+		"unit-test": {"clone"}, "build": {"unit-test"}, "scan": {"build"}, "sign": {"scan"}, "attest": {"scan"},
+		"config-dev": {"sign", "attest"}, "checkout-dev": {"config-dev"}, "deploy-dev": {"checkout-dev"},
+		"config-staging": {"deploy-dev"}, "checkout-staging": {"config-staging"}, "deploy-staging": {"checkout-staging"},
+		"approve": {"deploy-staging"}, "config-prod": {"approve"}, "checkout-prod": {"config-prod"}, "deploy-prod": {"checkout-prod"},
+	} {
+		for _, a := range after {
+			if !slices.Contains(deps[task], a) {
+				t.Errorf("task %s does not wait for %s (it waits for %v)", task, a, deps[task])
+			}
 		}
 	}
 	want := []string{"clone", "unit-test", "build", "scan", "sign", "attest", "config-dev", "checkout-dev", "deploy-dev",
