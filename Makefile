@@ -75,6 +75,10 @@ bench: ## P1/P2 on the local cluster (started if needed, left up), then P3/P4 (b
 bench-triggers: ## P5 on the local cluster: signed webhooks through an EventListener vs bare creates; forged ones rejected. BENCH_TRIGGERS_ARGS='--requests N --concurrency C'
 	hack/bench-triggers.sh
 
+.PHONY: bench-gitops
+bench-gitops: ## P8 on the local cluster: git push -> deployed in dev through the demo's pipeline, per task with the tools' own share (median). BENCH_GITOPS_ARGS='--rounds N -v'
+	hack/bench-gitops.sh
+
 SCALE_ARGS ?=
 .PHONY: bench-catalog
 bench-catalog: ## P7 on the local cluster: each catalog task as a TaskRun vs a bare pod with the same containers; the app's build cold vs warm. BENCH_CATALOG_ARGS='--rounds N'

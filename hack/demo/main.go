@@ -8,20 +8,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
 
-	"k8s.io/client-go/tools/clientcmd"
-
 	"github.com/windlass-dev/windlass/test/demo"
-	"github.com/windlass-dev/windlass/test/util"
 )
 
 func main() {
@@ -43,7 +38,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	env, err := environment(*registry, *samples)
+	env, err := demo.FromEnvironment(*registry, *samples)
 	if err != nil {
 		return err
 	}
@@ -81,55 +76,4 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "  kubectl -n %s get deployments,pods,configmap/windlass-deploy-web\n", d.Namespace("prod"))
 	fmt.Fprintf(out, "  git clone %s   # the config repository: one commit per environment and release\n", d.ConfigRepo())
 	return nil
-}
-
-// environment reads what hack/demo.sh exports: the cluster (KUBECONFIG), the
-// git server (GITSERVER_ENV) and the images of the last `make images`
-// (WINDLASS_IMAGES, for the vulnerability DB).
-func environment(registry, samples string) (demo.Env, error) {
-	var env demo.Env
-	for _, v := range []string{"KUBECONFIG", "GITSERVER_ENV", "WINDLASS_IMAGES"} {
-		if os.Getenv(v) == "" {
-			return env, fmt.Errorf("%s is not set: run make demo", v)
-		}
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", os.Getenv("KUBECONFIG"))
-	if err != nil {
-		return env, err
-	}
-	cfg.QPS, cfg.Burst = 50, 100
-	g, err := util.ReadGitServer(os.Getenv("GITSERVER_ENV"))
-	if err != nil {
-		return env, err
-	}
-	db, err := imageRepository(os.Getenv("WINDLASS_IMAGES"), "trivy-db")
-	if err != nil {
-		return env, err
-	}
-	// The DB was pushed to this host's registry; pods reach it at registry.
-	if host, path, ok := strings.Cut(db, "/"); ok && (strings.HasPrefix(host, "127.0.0.1:") || strings.HasPrefix(host, "localhost:")) {
-		db = registry + "/" + path
-	}
-	return demo.Env{Config: cfg, Git: g, Registry: registry, TrivyDB: db, Samples: samples}, nil
-}
-
-// imageRepository finds NAME=REPOSITORY@DIGEST in the images file and
-// returns REPOSITORY (with its tag: Trivy reads the DB by it).
-func imageRepository(file, name string) (string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = f.Close() }()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && k == name {
-			ref, _, _ := strings.Cut(v, "@")
-			return ref, nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", err
-	}
-	return "", fmt.Errorf("%s lists no image %s: run make images", file, name)
 }

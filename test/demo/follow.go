@@ -15,9 +15,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/entrypoint"
 	"github.com/windlass-dev/windlass/internal/pipeline"
 	"github.com/windlass-dev/windlass/test/util"
 )
@@ -58,7 +60,7 @@ type Task struct {
 	Steps      []string
 	Why        string // a failure's reason: the failed step's last log line, or the condition's message
 	Log        string // the failed step's last log lines
-	// StepTime is the steps' own time (their containers' start to finish).
+	// StepTime is the steps' own processes' time (the entrypoint's record).
 	StepTime time.Duration
 }
 
@@ -97,6 +99,16 @@ func (s *Summary) Task(name string) (Task, bool) {
 // as it starts and ends, the deploy steps and the approval (decided as
 // Options.Approver when set), until the run is done.
 func (d *Demo) Follow(ctx context.Context, p Push) (*Summary, error) {
+	return d.follow(ctx, p, "")
+}
+
+// FollowUntil is Follow up to the end of one task (the run goes on: Cancel
+// stops it).
+func (d *Demo) FollowUntil(ctx context.Context, p Push, task string) (*Summary, error) {
+	return d.follow(ctx, p, task)
+}
+
+func (d *Demo) follow(ctx context.Context, p Push, until string) (*Summary, error) {
 	tag := "[" + p.Version + "]"
 	pr, err := d.runFor(ctx, p.SHA)
 	if err != nil {
@@ -132,6 +144,10 @@ func (d *Demo) Follow(ctx context.Context, p Push) (*Summary, error) {
 		for i := range gates.Items {
 			d.gate(ctx, tag, &gates.Items[i], tasks, asked, now)
 		}
+		if t := tasks[until]; t != nil && !t.End.IsZero() {
+			s.Done, s.Succeeded, s.Reason, s.Message = t.End, t.Outcome == windlassv1.ReasonSucceeded, t.Outcome, "followed up to "+until
+			break
+		}
 		if c := meta.FindStatusCondition(pr.Status.Conditions, windlassv1.ConditionSucceeded); c != nil && c.Status != metav1.ConditionUnknown {
 			s.Done, s.Succeeded, s.Reason, s.Message = now, c.Status == metav1.ConditionTrue, c.Reason, c.Message
 			break
@@ -154,13 +170,31 @@ func (d *Demo) Follow(ctx context.Context, p Push) (*Summary, error) {
 			s.Image = r.Value.StringVal
 		}
 	}
-	if s.Succeeded {
+	switch {
+	case until != "":
+	case s.Succeeded:
 		d.printf("%s PipelineRun %s succeeded in %.1fs: web %s (%s) runs in %s", tag, pr.Name, s.Done.Sub(s.Seen).Seconds(),
 			p.Version, Untagged(s.Image), strings.Join(Envs, ", "))
-	} else {
+	default:
 		d.printf("%s PipelineRun %s %s: %s", tag, pr.Name, s.Reason, s.Message)
 	}
 	return s, nil
+}
+
+// Cancel cancels a PipelineRun and waits until it is done.
+func (d *Demo) Cancel(ctx context.Context, run string) error {
+	pr := &windlassv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: d.Namespace("ci"), Name: run}}
+	patch := []byte(`{"spec":{"status":"` + string(windlassv1.PipelineRunCancelled) + `"}}`)
+	if err := d.c.Patch(ctx, pr, client.RawPatch(types.MergePatchType, patch)); err != nil {
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		if err := d.c.Get(ctx, client.ObjectKeyFromObject(pr), pr); err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(pr.Status.Conditions, windlassv1.ConditionSucceeded)
+		return c != nil && c.Status != metav1.ConditionUnknown, nil
+	})
 }
 
 // runFor waits for the PipelineRun whose revision param is sha.
@@ -203,11 +237,7 @@ func (d *Demo) taskRun(ctx context.Context, tag string, tr *windlassv1.TaskRun, 
 	}
 	t.End, t.Outcome = now, c.Reason
 	t.Detail = detail(tr.Status.Results)
-	for _, st := range tr.Status.Steps {
-		if x := st.Terminated; x != nil && !x.StartedAt.IsZero() && !x.FinishedAt.IsZero() {
-			t.StepTime += x.FinishedAt.Sub(x.StartedAt.Time)
-		}
-	}
+	t.StepTime = d.stepTime(ctx, tr)
 	for _, r := range tr.Status.Results {
 		if r.Name == "STEPS" {
 			t.Steps = strings.Split(strings.TrimSpace(r.Value.StringVal), "\n")
@@ -222,6 +252,29 @@ func (d *Demo) taskRun(ctx context.Context, tag string, tr *windlassv1.TaskRun, 
 	for _, st := range t.Steps {
 		d.printf("%s        %s", tag, stepLine(st))
 	}
+}
+
+// stepTime is how long the run's steps' own processes ran: the
+// entrypoint's record in each step container's termination message (in
+// milliseconds; the TaskRun's status has whole seconds).
+func (d *Demo) stepTime(ctx context.Context, tr *windlassv1.TaskRun) time.Duration {
+	if tr.Status.PodName == "" {
+		return 0
+	}
+	pod, err := d.kube.CoreV1().Pods(tr.Namespace).Get(ctx, tr.Status.PodName, metav1.GetOptions{})
+	if err != nil {
+		return 0
+	}
+	var sum time.Duration
+	for _, cs := range pod.Status.ContainerStatuses {
+		if !strings.HasPrefix(cs.Name, "step-") || cs.State.Terminated == nil {
+			continue
+		}
+		if st, err := entrypoint.ParseState(cs.State.Terminated.Message); err == nil && st.StartedAt > 0 && st.FinishedAt >= st.StartedAt {
+			sum += time.Duration(st.FinishedAt-st.StartedAt) * time.Millisecond
+		}
+	}
+	return sum
 }
 
 // gate notes and prints an approval gate: waiting, the approver's decision
