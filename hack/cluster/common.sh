@@ -75,7 +75,16 @@ start_proc() {
 	bin=$(readlink -f "$bin")
 	mkdir -p "$LOG_DIR" "$PID_DIR"
 	echo "--- $(date -Is) starting $name" >>"$LOG_DIR/$name.log"
-	setsid "$bin" "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+	# The daemon outlives this script: it must not inherit its open files beyond stdio, e.g.
+	# the e2e lock that `flock /tmp/windlass-cluster.lock make test-e2e` holds (a cluster
+	# started under it held the lock for as long as it ran).
+	(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
+		done
+		exec setsid "$bin" "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null
+	) &
 	echo $! >"$PID_DIR/$name.pid"
 	echo "$bin" >"$PID_DIR/$name.exe"
 }
