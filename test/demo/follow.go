@@ -344,7 +344,11 @@ func (d *Demo) why(ctx context.Context, tr *windlassv1.TaskRun, message string) 
 			return message, ""
 		}
 		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-		return st.Name + ": " + strings.TrimSpace(lines[len(lines)-1]), string(data)
+		last := strings.TrimSpace(lines[len(lines)-1])
+		if !strings.HasPrefix(last, st.Name+":") {
+			last = st.Name + ": " + last
+		}
+		return last, string(data)
 	}
 	return message, ""
 }
@@ -371,6 +375,13 @@ func detail(results []windlassv1.TaskRunResult) string {
 			c = append(c, sev+" "+v.ObjectVal[sev])
 		}
 		parts = append(parts, strings.Join(c, ", "))
+	}
+	if v, ok := r["SIGNATURE"]; ok { // REPOSITORY:sha256-HEX.sig
+		sig := v.StringVal
+		if i := strings.LastIndex(sig, ":"); i >= 0 {
+			sig = sig[i+1:]
+		}
+		parts = append(parts, "signature "+short(sig, 19))
 	}
 	if v, ok := r["COMMIT"]; ok {
 		p := "config " + short(v.StringVal, 7)

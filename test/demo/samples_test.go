@@ -246,9 +246,10 @@ func TestDetailAndSteps(t *testing.T) {
 	str := func(s string) windlassv1.ParamValue { return *windlassv1.NewString(s) }
 	got := detail([]windlassv1.TaskRunResult{
 		{Name: "COMMIT", Value: str("0123456789abcdef")}, {Name: "CHANGED", Value: str("false")},
+		{Name: "SIGNATURE", Value: str("10.88.0.1:5000/demo/web:sha256-4f36f8151bbd86bb.sig")},
 		{Name: "counts", Value: windlassv1.ParamValue{Type: windlassv1.ParamTypeObject, ObjectVal: map[string]string{"CRITICAL": "1", "HIGH": "0", "MEDIUM": "0", "LOW": "2"}}},
 	})
-	if want := "CRITICAL 1, HIGH 0, MEDIUM 0, LOW 2, config 0123456 (unchanged)"; got != want {
+	if want := "CRITICAL 1, HIGH 0, MEDIUM 0, LOW 2, signature sha256-4f36f8151bbd, config 0123456 (unchanged)"; got != want {
 		t.Errorf("detail = %q, want %q", got, want)
 	}
 	if got := stepLine("2026-12-07T06:30:01.512Z switch 1 Services to green"); got != "06:30:01.512 switch 1 Services to green" {
