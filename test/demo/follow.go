@@ -138,11 +138,19 @@ func (d *Demo) follow(ctx context.Context, p Push, until string) (*Summary, erro
 			return trs.Items[i].CreationTimestamp.Before(&trs.Items[j].CreationTimestamp) ||
 				trs.Items[i].CreationTimestamp.Equal(&trs.Items[j].CreationTimestamp) && trs.Items[i].Name < trs.Items[j].Name
 		})
-		for i := range trs.Items {
-			d.taskRun(ctx, tag, &trs.Items[i], tasks, now)
-		}
-		for i := range gates.Items {
-			d.gate(ctx, tag, &gates.Items[i], tasks, asked, now)
+		// Ends of known tasks first, then the new ones: a task's end is
+		// printed before the start of the task it let go.
+		for _, known := range []bool{true, false} {
+			for i := range trs.Items {
+				if _, ok := tasks[trs.Items[i].Labels[pipeline.LabelPipelineTask]]; ok == known {
+					d.taskRun(ctx, tag, &trs.Items[i], tasks, now)
+				}
+			}
+			for i := range gates.Items {
+				if _, ok := tasks[gates.Items[i].Labels[pipeline.LabelPipelineTask]]; ok == known {
+					d.gate(ctx, tag, &gates.Items[i], tasks, asked, now)
+				}
+			}
 		}
 		if t := tasks[until]; t != nil && !t.End.IsZero() {
 			s.Done, s.Succeeded, s.Reason, s.Message = t.End, t.Outcome == windlassv1.ReasonSucceeded, t.Outcome, "followed up to "+until
