@@ -50,7 +50,8 @@ func kustomizeCommitRun(t *testing.T, name, url, img, source string) string {
 // resolver and with the service account's credentials, sets an image digest
 // in a private config repository on the git server. The pushed commit keeps
 // the overlay's comments and carries the trailers; the same run again pushes
-// nothing; an image without a digest is refused.
+// nothing; an image without a digest is refused; two releases at once both
+// land, one after the other.
 func TestCatalogKustomizeCommit(t *testing.T) {
 	g := gitserver(t)
 	ns := namespace(t)
@@ -64,8 +65,8 @@ func TestCatalogKustomizeCommit(t *testing.T) {
 	digest := "sha256:" + strings.Repeat("ab", 32)
 	appRepo := podRegistry + "/e2e/" + ns + "/app"
 	source := strings.Repeat("5", 40)
-	createObjects(t, ns, kustomizeCommitRun(t, "release", r.cloneURL, appRepo+":"+r.second[:7]+"@"+digest, source)+
-		"\n---\n"+kustomizeCommitRun(t, "by-tag", r.cloneURL, appRepo+":1.1", source))
+	createObjects(t, ns, kustomizeCommitRun(t, "release", r.cloneURL, "app="+appRepo+":"+r.second[:7]+"@"+digest, source)+
+		"\n---\n"+kustomizeCommitRun(t, "by-tag", r.cloneURL, "app="+appRepo+":1.1", source))
 
 	tr := waitRunDone(t, ns, "release", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
 	commit, changed := resultOf(t, tr, "COMMIT").StringVal, resultOf(t, tr, "CHANGED").StringVal
@@ -96,7 +97,7 @@ func TestCatalogKustomizeCommit(t *testing.T) {
 	}
 
 	// The same run again: nothing to commit, the branch stays where it is.
-	createObjects(t, ns, kustomizeCommitRun(t, "again", r.cloneURL, appRepo+"@"+digest, source))
+	createObjects(t, ns, kustomizeCommitRun(t, "again", r.cloneURL, "app="+appRepo+"@"+digest, source))
 	tr = waitRunDone(t, ns, "again", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
 	if c, ch := resultOf(t, tr, "COMMIT").StringVal, resultOf(t, tr, "CHANGED").StringVal; c != head || ch != "false" {
 		t.Errorf("the second run: COMMIT=%s CHANGED=%s, want %s and false", c, ch, head)
@@ -113,5 +114,38 @@ func TestCatalogKustomizeCommit(t *testing.T) {
 	tr = waitRunDone(t, ns, "by-tag", metav1.ConditionFalse, windlassv1.ReasonFailed, 2*time.Minute)
 	if out := logs(t, ns, tr.Status.PodName, "step-commit"); !strings.Contains(out, `image "app=`+appRepo+`:1.1" is not pinned by a digest`) {
 		t.Errorf("the by-tag run's log does not refuse the image by name:\n%s", out)
+	}
+
+	// Two releases of other images at once: whichever pushes second finds the
+	// branch moved (refused by the git server or seen before pushing) and
+	// makes its edit again on the new head, so both land in a straight line.
+	other := map[string]string{"worker": "sha256:" + strings.Repeat("cd", 32), "cron": "sha256:" + strings.Repeat("ef", 32)}
+	var both []string
+	for name, d := range other {
+		both = append(both, kustomizeCommitRun(t, "release-"+name, r.cloneURL, name+"="+appRepo+"-"+name+"@"+d, source))
+	}
+	createObjects(t, ns, strings.Join(both, "\n---\n"))
+	commits := map[string]bool{}
+	for name := range other {
+		tr := waitRunDone(t, ns, "release-"+name, metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+		if ch := resultOf(t, tr, "CHANGED").StringVal; ch != "true" {
+			t.Errorf("release-%s: CHANGED=%s", name, ch)
+		}
+		commits[resultOf(t, tr, "COMMIT").StringVal] = true
+		t.Logf("release-%s: %s", name, strings.TrimSpace(logs(t, ns, tr.Status.PodName, "step-commit")))
+	}
+	git(t, r.dir, "fetch", "-q", r.pushURL, "main")
+	line := strings.Fields(git(t, r.dir, "rev-list", "--first-parent", head+"..FETCH_HEAD"))
+	if len(line) != 2 || !commits[line[0]] || !commits[line[1]] || git(t, r.dir, "rev-list", "--merges", head+"..FETCH_HEAD") != "" {
+		t.Errorf("after two releases at once main has %v on top of %s, want their two commits %v in a line", line, head, commits)
+	}
+	got = git(t, r.dir, "show", "FETCH_HEAD:overlays/dev/kustomization.yaml")
+	for name, d := range other {
+		if want := "  - name: " + name + "\n    newName: " + appRepo + "-" + name + "\n    digest: " + d + "\n"; !strings.Contains(got+"\n", want) {
+			t.Errorf("the overlay after both releases lacks %s's entry:\n%s", name, got)
+		}
+	}
+	if !strings.Contains(got, "# the app; releases set it\n  - name: app # pinned by the pipeline\n    newName: "+appRepo+"\n    digest: "+digest) {
+		t.Errorf("the releases at once lost the app's entry or its comments:\n%s", got)
 	}
 }
