@@ -147,14 +147,22 @@ spec:
 func deployed(t *testing.T, ns, name string, timeout time.Duration) (revision string, steps string) {
 	t.Helper()
 	tr := waitRunDone(t, ns, name, metav1.ConditionTrue, windlassv1.ReasonSucceeded, timeout)
-	return resultOf(t, tr, "REVISION").StringVal, resultOf(t, tr, "STEPS").StringVal
+	revision, steps = resultOf(t, tr, "REVISION").StringVal, resultOf(t, tr, "STEPS").StringVal
+	t.Logf("%s: revision %s, steps:\n%s", name, revision, steps)
+	return revision, steps
 }
 
 // failedDeploy waits for a deploy run to fail and returns its step's log.
 func failedDeploy(t *testing.T, ns, name string, timeout time.Duration) (*windlassv1.TaskRun, string) {
 	t.Helper()
 	tr := waitRunDone(t, ns, name, metav1.ConditionFalse, windlassv1.ReasonFailed, timeout)
-	return tr, logs(t, ns, tr.Status.PodName, "step-deploy")
+	log := logs(t, ns, tr.Status.PodName, "step-deploy")
+	for _, line := range strings.Split(log, "\n") {
+		if strings.HasPrefix(line, "deploy: ") {
+			t.Logf("%s: %s", name, line)
+		}
+	}
+	return tr, log
 }
 
 // answers polls the Service from this host (new connection each time) until
