@@ -428,6 +428,10 @@ func TestCatalogDeployCanary(t *testing.T) {
 			t.Fatalf("flaky: log lacks %q:\n%s", want, log)
 		}
 	}
+	// The reason names the container's exit, whether the kubelet restarted it yet or not.
+	if !strings.Contains(log, "container web restarted") && !strings.Contains(log, "container web exited with code 1") {
+		t.Fatalf("flaky: the reason should name the container's exit or restart:\n%s", log)
+	}
 	_, err = kube.AppsV1().Deployments(ns).Get(ctx, "web-canary", metav1.GetOptions{})
 	gone(t, err, "web-canary after its failure")
 	answers(t, ns, "web", "v2")
