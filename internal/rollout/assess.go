@@ -150,6 +150,12 @@ func assessPods(what string, pods []corev1.Pod, events []corev1.Event) (Verdict,
 			}
 		}
 		if p.Status.Phase == corev1.PodRunning && !podReady(p) {
+			for _, cs := range p.Status.ContainerStatuses {
+				if t := cs.State.Terminated; t != nil {
+					return Verdict{InProgress, fmt.Sprintf("%s: pod %s not ready: container %s exited with code %d (%d restarts)",
+						what, p.Name, cs.Name, t.ExitCode, cs.RestartCount)}, true
+				}
+			}
 			if e := LatestProbeEvent(p.Name, events); e != "" {
 				return Verdict{InProgress, fmt.Sprintf("%s: pod %s not ready: %s", what, p.Name, e)}, true
 			}

@@ -101,6 +101,11 @@ func TestAssess(t *testing.T) {
 				probeEvent("web-2", "Readiness probe failed: other pod", now.Add(time.Minute)),
 				{InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "web-1"}, Reason: "Unhealthy", Message: "Liveness probe failed: x", LastTimestamp: metav1.NewTime(now.Add(time.Hour))},
 			}}},
+		{name: "a container that exited, before its restart", state: InProgress,
+			reason: "pod web-1 not ready: container app exited with code 1 (0 restarts)",
+			o: Observed{Object: dep(deployment(2, 2, 1, 1, 0, progressing)), Pods: []corev1.Pod{pod("web-1", func(p *corev1.Pod) {
+				p.Status.ContainerStatuses[0].State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1}}
+			})}, Events: []corev1.Event{probeEvent("web-1", "Readiness probe failed: connection refused", now)}}},
 		{name: "unschedulable", state: InProgress, reason: "pod web-1 unschedulable: 0/1 nodes are available: 1 Insufficient cpu.",
 			o: Observed{Object: dep(deployment(2, 2, 1, 1, 0, progressing)), Pods: []corev1.Pod{pod("web-1", func(p *corev1.Pod) {
 				p.Status.Phase = corev1.PodPending

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -20,16 +21,23 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/windlass-dev/windlass/internal/rollout"
 )
 
 // connect returns a client with the step's service account (in-cluster
-// config); tests replace it.
+// config), or with $KUBECONFIG when set (the tool run by hand, the
+// integration tier).
 var connect = func() (client.Client, error) {
-	cfg, err := rest.InClusterConfig()
-	if err != nil {
+	var cfg *rest.Config
+	var err error
+	if path := os.Getenv("KUBECONFIG"); path != "" {
+		if cfg, err = clientcmd.BuildConfigFromFlags("", path); err != nil {
+			return nil, fmt.Errorf("connecting to the cluster with $KUBECONFIG: %w", err)
+		}
+	} else if cfg, err = rest.InClusterConfig(); err != nil {
 		return nil, fmt.Errorf("connecting to the cluster with the step's service account: %w", err)
 	}
 	cfg.UserAgent = "windlass-deploy"

@@ -240,11 +240,12 @@ func (d *deployer) canary(ctx context.Context, objs []*unstructured.Unstructured
 		if err != nil {
 			return outcome{}, fmt.Errorf("canary check %d: reading %s: %w", i, can.GetName(), err)
 		}
-		if v := rollout.Assess(o); v.State != rollout.Current {
-			return outcome{}, fmt.Errorf("canary check %d of %d: %s", i, d.o.canaryChecks, v.Reason)
-		}
+		// A restart says more than the availability it costs: check it first.
 		if r := rollout.Restarted(o.Pods); r != "" {
 			return outcome{}, fmt.Errorf("canary check %d of %d: %s: %s", i, d.o.canaryChecks, rollout.Describe(can), r)
+		}
+		if v := rollout.Assess(o); v.State != rollout.Current {
+			return outcome{}, fmt.Errorf("canary check %d of %d: %s", i, d.o.canaryChecks, v.Reason)
 		}
 		if err := d.smoke(ctx, d.o.smokeService); err != nil {
 			return outcome{}, fmt.Errorf("canary check %d of %d: %w", i, d.o.canaryChecks, err)

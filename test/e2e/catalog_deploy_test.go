@@ -147,14 +147,22 @@ spec:
 func deployed(t *testing.T, ns, name string, timeout time.Duration) (revision string, steps string) {
 	t.Helper()
 	tr := waitRunDone(t, ns, name, metav1.ConditionTrue, windlassv1.ReasonSucceeded, timeout)
-	return resultOf(t, tr, "REVISION").StringVal, resultOf(t, tr, "STEPS").StringVal
+	revision, steps = resultOf(t, tr, "REVISION").StringVal, resultOf(t, tr, "STEPS").StringVal
+	t.Logf("%s: revision %s, steps:\n%s", name, revision, steps)
+	return revision, steps
 }
 
 // failedDeploy waits for a deploy run to fail and returns its step's log.
 func failedDeploy(t *testing.T, ns, name string, timeout time.Duration) (*windlassv1.TaskRun, string) {
 	t.Helper()
 	tr := waitRunDone(t, ns, name, metav1.ConditionFalse, windlassv1.ReasonFailed, timeout)
-	return tr, logs(t, ns, tr.Status.PodName, "step-deploy")
+	log := logs(t, ns, tr.Status.PodName, "step-deploy")
+	for _, line := range strings.Split(log, "\n") {
+		if strings.HasPrefix(line, "deploy: ") {
+			t.Logf("%s: %s", name, line)
+		}
+	}
+	return tr, log
 }
 
 // answers polls the Service from this host (new connection each time) until
@@ -419,6 +427,10 @@ func TestCatalogDeployCanary(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Fatalf("flaky: log lacks %q:\n%s", want, log)
 		}
+	}
+	// The reason names the container's exit, whether the kubelet restarted it yet or not.
+	if !strings.Contains(log, "container web restarted") && !strings.Contains(log, "container web exited with code 1") {
+		t.Fatalf("flaky: the reason should name the container's exit or restart:\n%s", log)
 	}
 	_, err = kube.AppsV1().Deployments(ns).Get(ctx, "web-canary", metav1.GetOptions{})
 	gone(t, err, "web-canary after its failure")
