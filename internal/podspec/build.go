@@ -265,6 +265,7 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 		}
 	}
 
+	c.Env = append(c.Env, corev1.EnvVar{Name: entrypoint.MessageFileEnv, Value: path.Join(RunDir, fmt.Sprintf("%d.msg", i))})
 	flags := []string{
 		"--step", c.Name,
 		"--post-file", path.Join(RunDir, fmt.Sprint(i)),
