@@ -71,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	}
 	o.Command, o.Dirs, o.Results = fs.Args(), dirs, results
 	o.Script = os.Getenv(ScriptEnv)
+	o.MessageFile = os.Getenv(entrypoint.MessageFileEnv) // stays set: the step writes it
 	if creds := os.Getenv(CredsEnv); creds != "" {
 		if err := json.Unmarshal([]byte(creds), &o.Credentials); err != nil {
 			return 2, fmt.Errorf("$%s: %w", CredsEnv, err)

@@ -149,7 +149,11 @@ func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint
 			return outcome{done: true, reason: windlassv1.ReasonFailed, message: fmt.Sprintf("%s could not start: %s", name, s.Message)}
 		case entrypoint.ReasonError:
 			if spec.Steps[i].OnError != windlassv1.OnErrorContinue {
-				return outcome{done: true, reason: windlassv1.ReasonFailed, message: fmt.Sprintf("%s exited with code %d", name, s.ExitCode)}
+				msg := fmt.Sprintf("%s exited with code %d", name, s.ExitCode)
+				if s.Message != "" { // the step's own word, from its message file
+					msg += ": " + s.Message
+				}
+				return outcome{done: true, reason: windlassv1.ReasonFailed, message: msg}
 			}
 		}
 	}

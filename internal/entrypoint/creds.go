@@ -151,3 +151,32 @@ func writePrivate(path string, data []byte) error {
 	}
 	return os.WriteFile(path, data, 0o600)
 }
+
+// secretValues returns the secret values among the credentials (passwords,
+// registry auths and tokens), to mask them in what the step reports. Files
+// that cannot be read give nothing: WriteCredentials already failed on them.
+func secretValues(creds []Credential) []string {
+	var out []string
+	for _, c := range creds {
+		switch c.Type {
+		case SecretBasicAuth:
+			if _, p, err := basicAuth(c.Dir); err == nil {
+				out = append(out, p, strings.TrimSpace(p))
+			}
+		case SecretDockerConfigJSON:
+			var cfg struct {
+				Auths map[string]map[string]string `json:"auths"`
+			}
+			data, err := os.ReadFile(filepath.Join(c.Dir, ".dockerconfigjson"))
+			if err != nil || json.Unmarshal(data, &cfg) != nil {
+				continue
+			}
+			for _, a := range cfg.Auths {
+				for _, k := range []string{"password", "auth", "identitytoken", "registrytoken"} {
+					out = append(out, a[k])
+				}
+			}
+		}
+	}
+	return out
+}

@@ -48,6 +48,11 @@ type Options struct {
 	// Home receives the Credentials before the step runs.
 	Home        string
 	Credentials []Credential
+	// MessageFile is where the step may write one line saying why it failed
+	// ($WINDLASS_MESSAGE_FILE). It is read only when the step's process exits
+	// non-zero (onError: continue too: the line is then in the step's state,
+	// though the TaskRun does not fail), masked and cut to the budget.
+	MessageFile string
 }
 
 // Run runs the step and returns the exit code the container should exit with.
@@ -83,6 +88,10 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) 
 		st = runStep(ctx, o, stdout, stderr)
 		st.WaitedFrom = waitedFrom
 		success = st.Reason == ReasonCompleted || o.OnErrorContinue && st.Reason == ReasonError
+	}
+	if st.Reason == ReasonError && o.MessageFile != "" {
+		// Before the results, which go to the log if the two do not fit.
+		st.Message = failureMessage(o.MessageFile, secretValues(o.Credentials), st, o.TerminationBudget)
 	}
 	if len(o.Results) > 0 {
 		if err := collectResults(o, &st, stdout); err != nil {

@@ -35,7 +35,8 @@ type State struct {
 	ExitCode int `json:"c"`
 	// Reason is one of the Reason constants.
 	Reason string `json:"r"`
-	// Message explains a StartError, a timeout or oversize results.
+	// Message explains a StartError, a timeout or oversize results; for an
+	// Error it is the line the step wrote to its message file, if any.
 	Message string `json:"m,omitempty"`
 	// WaitedFrom is when the entrypoint began waiting for the previous step
 	// (Unix ms): start − max(previous finish, WaitedFrom) is the hand-off latency.

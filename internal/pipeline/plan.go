@@ -594,12 +594,34 @@ func (p *planner) status(tasksDone bool) {
 		out.Message = "the PipelineRun was stopped. " + summary
 	case len(failedTasks) > 0:
 		out.Reason = windlassv1.ReasonFailed
-		out.Message = "failed: " + strings.Join(failedTasks, "; ") + ". " + summary
+		out.Message = "failed: " + joinFailed(failedTasks) + ". " + summary
 	case len(out.SkippedTasks) > 0:
 		out.Status, out.Reason = metav1.ConditionTrue, windlassv1.ReasonCompleted
 	default:
 		out.Status, out.Reason = metav1.ConditionTrue, windlassv1.ReasonSucceeded
 	}
+}
+
+// maxFailedList bounds the failed tasks quoted in the run's message (each
+// quotes its TaskRun's message, up to a step's own word of 1 KiB): a
+// condition's message may not exceed 32 KiB.
+const maxFailedList = 16 << 10
+
+// joinFailed joins the failed tasks with "; ", the first always, the others
+// while they fit maxFailedList, and counts the rest.
+func joinFailed(failed []string) string {
+	var b strings.Builder
+	for i, f := range failed {
+		if i > 0 && b.Len()+len("; ")+len(f) > maxFailedList {
+			fmt.Fprintf(&b, "; and %d more", len(failed)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f)
+	}
+	return b.String()
 }
 
 func (p *planner) timeoutMessage() string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -595,5 +596,19 @@ spec:
 	}
 	if w := a.Spec.Workspaces[1]; w.ConfigMap == nil || w.SubPath != "base/x" {
 		t.Errorf("subPaths must join: %+v", w)
+	}
+}
+
+func TestJoinFailedKeepsTheMessageWithinAConditions(t *testing.T) {
+	if got := joinFailed([]string{"a (x)", "b (y)"}); got != "a (x); b (y)" {
+		t.Errorf("got %q", got)
+	}
+	var many []string
+	for i := range 100 {
+		many = append(many, fmt.Sprintf("t%d (%s)", i, strings.Repeat("m", 1100)))
+	}
+	got := joinFailed(many)
+	if len(got) > maxFailedList+len("; and 100 more") || !strings.HasPrefix(got, "t0 (") || !regexp.MustCompile(`; and \d+ more$`).MatchString(got) {
+		t.Errorf("%d bytes, ends %q", len(got), got[len(got)-40:])
 	}
 }

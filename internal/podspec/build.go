@@ -240,6 +240,8 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 		return c, fmt.Errorf("%s: no image (and no stepTemplate.image)", field)
 	}
 
+	// Where the step may say why it failed (read by the entrypoint only then).
+	c.Env = append(c.Env, corev1.EnvVar{Name: entrypoint.MessageFileEnv, Value: path.Join(RunDir, fmt.Sprintf("%d.msg", i))})
 	// The step's own command line, run by the entrypoint after "--".
 	var argv []string
 	switch {

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/windlass-dev/windlass/internal/entrypoint"
 )
 
 // UsageError is a mistake in the tool's arguments (the Task's params): the
@@ -119,8 +121,25 @@ func WriteResult(path, value string) error {
 	return nil
 }
 
+// WriteMessage writes "NAME: ERR" on one line to path, the step's message file
+// ($WINDLASS_MESSAGE_FILE), which the TaskRun's failure message quotes. An
+// empty path (not run by the entrypoint) writes nothing.
+func WriteMessage(path, name string, err error) error {
+	if path == "" {
+		return nil
+	}
+	var lines []string // a multi-line error joined into one line
+	for _, l := range strings.Split(fmt.Sprintf("%s: %v", name, err), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return os.WriteFile(path, []byte(strings.Join(lines, "; ")+"\n"), 0o644)
+}
+
 // Main runs a tool's run function and exits: 0 on success, 2 for usage
-// errors, 1 otherwise, with the error on stderr prefixed by the tool's name.
+// errors, 1 otherwise, with the error on stderr prefixed by the tool's name
+// and in the step's message file.
 // SIGTERM (the run's timeout or cancellation) cancels the context.
 func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -130,6 +149,7 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 		return
 	}
 	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+	_ = WriteMessage(os.Getenv(entrypoint.MessageFileEnv), name, err)
 	if IsUsage(err) {
 		os.Exit(2)
 	}

@@ -1,11 +1,16 @@
 package toolkit
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/windlass-dev/windlass/internal/entrypoint"
 )
 
 func TestBool(t *testing.T) {
@@ -68,5 +73,39 @@ func TestInside(t *testing.T) {
 		if want := fmt.Sprintf("--overlay %q: must be a relative path inside the repository", in); !IsUsage(err) || err.Error() != want {
 			t.Errorf("Inside(%q): got %v, want %q", in, err, want)
 		}
+	}
+}
+
+func TestWriteMessage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0.msg")
+	err := fmt.Errorf("revision 3 of web failed:\n  Deployment.apps/web: CrashLoopBackOff\n  rolled back to 2\n")
+	if err := WriteMessage(path, "deploy", err); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if want := "deploy: revision 3 of web failed:; Deployment.apps/web: CrashLoopBackOff; rolled back to 2\n"; string(b) != want {
+		t.Fatalf("message file %q, want %q", b, want)
+	}
+	if err := WriteMessage("", "deploy", errors.New("x")); err != nil {
+		t.Fatalf("no path: %v", err)
+	}
+}
+
+// TestMainWritesTheMessageFile runs Main in a child process (it exits).
+func TestMainWritesTheMessageFile(t *testing.T) {
+	if os.Getenv("TOOLKIT_MAIN_CHILD") == "1" {
+		Main("tool", func(context.Context, []string, io.Writer, io.Writer) error { return errors.New("it broke") })
+		return
+	}
+	path := filepath.Join(t.TempDir(), "0.msg")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMainWritesTheMessageFile$")
+	cmd.Env = append(os.Environ(), "TOOLKIT_MAIN_CHILD=1", entrypoint.MessageFileEnv+"="+path)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("Main exited with %v, want code 1: %s", err, out)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "tool: it broke\n" {
+		t.Fatalf("message file %q", b)
 	}
 }

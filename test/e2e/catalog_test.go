@@ -242,10 +242,14 @@ spec:
 		"no-credentials":   "authentication required",
 		"no-such-revision": `--revision "nope": no branch, tag or commit of that name`,
 	} {
-		waitPipelineDone(t, ns, name, metav1.ConditionFalse, windlassv1.ReasonFailed, 3*time.Minute)
+		pr := waitPipelineDone(t, ns, name, metav1.ConditionFalse, windlassv1.ReasonFailed, 3*time.Minute)
 		tr := getTaskRun(t, ns, name+"-clone")
 		if out := logs(t, ns, tr.Status.PodName, "step-clone"); !strings.Contains(out, want) {
 			t.Errorf("%s: the clone step's log does not say %q:\n%s", name, want, out)
+		}
+		// The tool's error (toolkit.Main, $WINDLASS_MESSAGE_FILE) reaches the PipelineRun's message.
+		if c := condText(prCondition(pr)); !strings.Contains(c, "step-clone exited with code ") || !strings.Contains(c, ": git-clone: ") || !strings.Contains(c, want) {
+			t.Errorf("%s: the PipelineRun's message does not quote the clone step's %q: %s", name, want, c)
 		}
 	}
 }

@@ -192,6 +192,40 @@ spec:
 	}
 }
 
+// TestTaskRunStepFailureMessage: what a failed step writes to
+// $WINDLASS_MESSAGE_FILE reaches the TaskRun's message (onError: continue
+// keeps it in the step's state only).
+func TestTaskRunStepFailureMessage(t *testing.T) {
+	ns := namespace(t)
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: sayswhy}
+spec:
+  taskSpec:
+    steps:
+    - name: lint
+      image: SHELL
+      onError: continue
+      script: |
+        echo "lint: 3 warnings" >"$WINDLASS_MESSAGE_FILE"
+        exit 2
+    - name: check
+      image: SHELL
+      script: |
+        printf 'check: 2 of 5 tests failed <"quoted">\nnot this line\n' >"$WINDLASS_MESSAGE_FILE"
+        exit 1
+    - {name: never, image: SHELL, script: echo never}
+`)
+	tr := waitRunDone(t, ns, "sayswhy", metav1.ConditionFalse, windlassv1.ReasonFailed, 2*time.Minute)
+	if want := `step-check exited with code 1: check: 2 of 5 tests failed <"quoted">`; message(tr) != want {
+		t.Fatalf("message %q, want %q", message(tr), want)
+	}
+	if got := tr.Status.Steps[0].Terminated; got == nil || got.ExitCode != 2 || got.Message != "lint: 3 warnings" {
+		t.Fatalf("onError: continue step %+v", got)
+	}
+}
+
 func TestTaskRunTimeoutAndCancelStopThePod(t *testing.T) {
 	ns := namespace(t)
 	createRun(t, ns, `

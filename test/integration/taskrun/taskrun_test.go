@@ -2,6 +2,8 @@ package taskrun
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/entrypoint"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
@@ -96,6 +99,29 @@ func TestFailedStepFailsTheRunAndNamesIt(t *testing.T) {
 	}
 	if tr.Status.Steps[0].Terminated.ExitCode != 3 || tr.Status.Steps[1].Terminated.Reason != "Skipped" {
 		t.Errorf("steps %+v", tr.Status.Steps)
+	}
+}
+
+func TestFailedStepsOwnWordReachesTheMessage(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.Task{}, buildTask)
+	apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: run}\nspec: {taskRef: {name: build}, params: [{name: revision, value: x}]}\n")
+	pod := waitPod(t, ns, "run")
+	for i, c := range pod.Spec.Containers {
+		if !slices.Contains(c.Env, corev1.EnvVar{Name: entrypoint.MessageFileEnv, Value: fmt.Sprintf("/windlass/run/%d.msg", i)}) {
+			t.Errorf("container %s has no $%s: %+v", c.Name, entrypoint.MessageFileEnv, c.Env)
+		}
+	}
+	setContainers(t, pod, map[string]corev1.ContainerState{
+		"step-compile": ended(`{"c":1,"r":"Error","m":"compile: main.go:3: undefined: x"}`),
+		"step-publish": ended(`{"c":0,"r":"Skipped"}`),
+	})
+	tr := waitDone(t, ns, "run", metav1.ConditionFalse, windlassv1.ReasonFailed)
+	if msg := succeeded(tr).Message; msg != "step-compile exited with code 1: compile: main.go:3: undefined: x" {
+		t.Errorf("message %q", msg)
+	}
+	if tr.Status.Steps[0].Terminated.Message != "compile: main.go:3: undefined: x" {
+		t.Errorf("step %+v", tr.Status.Steps[0].Terminated)
 	}
 }
 
