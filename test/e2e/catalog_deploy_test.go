@@ -157,6 +157,10 @@ func failedDeploy(t *testing.T, ns, name string, timeout time.Duration) (*windla
 	t.Helper()
 	tr := waitRunDone(t, ns, name, metav1.ConditionFalse, windlassv1.ReasonFailed, timeout)
 	log := logs(t, ns, tr.Status.PodName, "step-deploy")
+	// The tool's own word on what failed is the TaskRun's message too.
+	if msg := message(tr); !strings.HasPrefix(msg, "step-deploy exited with code ") || !strings.Contains(msg, ": deploy: ") {
+		t.Errorf("%s: TaskRun message %q does not carry the deploy tool's error", name, msg)
+	}
 	for _, line := range strings.Split(log, "\n") {
 		if strings.HasPrefix(line, "deploy: ") {
 			t.Logf("%s: %s", name, line)
@@ -266,10 +270,13 @@ func TestCatalogDeployRollingAndRollback(t *testing.T) {
 	// A revision whose readiness probe never passes: not current within the
 	// timeout, the reason is the probe's event, and v2 is applied again.
 	deployRun(t, ns, "unready", "config-unready", nil)
-	_, log := failedDeploy(t, ns, "unready", 2*time.Minute)
+	tr, log := failedDeploy(t, ns, "unready", 2*time.Minute)
 	for _, want := range []string{"revision 3 of web failed:", "Readiness probe failed: HTTP probe failed with statuscode: 404", "rolled back to 2"} {
 		if !strings.Contains(log, want) {
 			t.Fatalf("unready: log lacks %q:\n%s", want, log)
+		}
+		if !strings.Contains(message(tr), want) {
+			t.Errorf("unready: the TaskRun's message lacks %q: %q", want, message(tr))
 		}
 	}
 	answers(t, ns, "web", "v2")
