@@ -64,32 +64,35 @@ func ready(p *corev1.Pod) bool {
 // REPOSITORY@DIGEST) and its Service answers "web VERSION", and says what it
 // found otherwise: a rollout's old pods may take a moment to go.
 func (d *Demo) Settled(ctx context.Context, image, version string, timeout time.Duration) error {
-	var last string
+	var last error
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		for _, env := range Envs {
-			imgs, err := d.Serving(ctx, env)
-			if err != nil {
-				last = err.Error()
-				return false, nil
-			}
-			if len(imgs) != 1 || imgs[0] != image {
-				last = fmt.Sprintf("%s serves %v", env, imgs)
-				return false, nil
-			}
-			answer, err := d.Answer(ctx, env)
-			if err != nil {
-				last = err.Error()
-				return false, nil
-			}
-			if answer != "web "+version {
-				last = fmt.Sprintf("%s answers %q", env, answer)
-				return false, nil
-			}
-		}
-		return true, nil
+		last = d.serves(ctx, image, version)
+		return last == nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("not every environment serves %s as web %s within %v: %s", image, version, timeout, last)
+		return fmt.Errorf("not every environment serves %s as web %s within %v: %w", image, version, timeout, last)
+	}
+	return nil
+}
+
+// serves says which environment does not yet serve only image, answering
+// "web VERSION", and what it serves instead.
+func (d *Demo) serves(ctx context.Context, image, version string) error {
+	for _, env := range Envs {
+		imgs, err := d.Serving(ctx, env)
+		if err != nil {
+			return err
+		}
+		if len(imgs) != 1 || imgs[0] != image {
+			return fmt.Errorf("%s serves %v", env, imgs)
+		}
+		answer, err := d.Answer(ctx, env)
+		if err != nil {
+			return err
+		}
+		if answer != "web "+version {
+			return fmt.Errorf("%s answers %q", env, answer)
+		}
 	}
 	return nil
 }

@@ -236,7 +236,7 @@ func (d *Demo) listener(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if len(svc.Spec.Ports) == 0 {
-		return "", fmt.Errorf("Service %s/el-web has no port", ns)
+		return "", fmt.Errorf("the Service %s/el-web has no port", ns)
 	}
 	addr := net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(svc.Spec.Ports[0].Port)))
 	var last error
@@ -245,7 +245,7 @@ func (d *Demo) listener(ctx context.Context) (string, error) {
 		return last == nil, nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("the listener's Service %s never answered: %w; last answer: %v", addr, err, last)
+		return "", fmt.Errorf("the listener's Service %s never answered: %w; last answer: %w", addr, err, last)
 	}
 	return addr, nil
 }
