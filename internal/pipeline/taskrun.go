@@ -148,7 +148,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 		tr.Spec.Params = append(tr.Spec.Params, windlassv1.Param{Name: param.Name, Value: val})
 	}
 	tr.Spec.Params = append(tr.Spec.Params, combo...)
-	if err := propagateParams(tr, p.in.Resolved.Spec.Params, p.in.Resolved.Params); err != nil {
+	if err := propagateParams(tr, p.in.Resolved.declared(), p.in.Resolved.Params); err != nil {
 		return nil, err
 	}
 	bindings := map[string]windlassv1.WorkspaceBinding{}
