@@ -51,6 +51,12 @@ spec:
 			wantParams: map[string]windlassv1.ParamValue{"rev": str("abc123")},
 		},
 		{
+			name:       "the inputs.params spelling propagates too",
+			task:       `- {name: a, taskSpec: {steps: [{image: busybox, args: ["$(inputs.params.flags[*])"], script: "echo $(inputs.params.rev)"}]}}`,
+			wantDecl:   []string{"flags", "rev"},
+			wantParams: map[string]windlassv1.ParamValue{"flags": {Type: windlassv1.ParamTypeArray, ArrayVal: []string{"-v", "-race"}}, "rev": str("abc123")},
+		},
+		{
 			name:       "a param the task spec declares is its own",
 			task:       `- {name: a, params: [{name: rev, value: pinned}], taskSpec: {params: [{name: rev}], steps: [{image: busybox, script: "echo $(params.rev)"}]}}`,
 			wantDecl:   []string{"rev"},

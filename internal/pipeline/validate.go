@@ -79,7 +79,7 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 			pt := &list[i]
 			field := fmt.Sprintf("spec.pipelineSpec.%s[%d] (%s)", section, i, pt.Name)
 			for _, f := range taskFields(pt, true) {
-				if m := wholeArrayRef.FindStringSubmatch(f.s); m != nil && (static.Arrays[m[1]] != nil || static.Objects[m[1]] != nil) {
+				if m := wholeArrayRef.FindStringSubmatch(f.s); m != nil && (static.Arrays[substitute.Canonical(m[1])] != nil || static.Objects[substitute.Canonical(m[1])] != nil) {
 					continue // a whole array or object, checked against its use when the TaskRun is made
 				}
 				if _, err := static.String(fmt.Sprintf("spec.pipelineSpec.%s[%d].%s (%s)", section, i, f.field, pt.Name), f.s); err != nil {

@@ -65,3 +65,25 @@ spec:
 		t.Errorf("%d UnusedParams events, want 1", n)
 	}
 }
+
+// $(inputs.params.X) is Tekton v1's other spelling of $(params.X).
+func TestInputsParamsIsParams(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.TaskRun{}, `
+metadata: {name: run}
+spec:
+  params: [{name: words, value: [a, b]}]
+  taskSpec:
+    params: [{name: greeting, default: hello}, {name: words, type: array}]
+    steps: [{image: x, command: [echo], args: ["$(inputs.params.greeting)", "$(inputs.params.words[*])"]}]
+`)
+	pod := waitPod(t, ns, "run")
+	if args := strings.Join(pod.Spec.Containers[0].Args, " "); !strings.HasSuffix(args, "-- echo hello a b") {
+		t.Errorf("args %s", args)
+	}
+	apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: typo}\nspec: {taskSpec: {steps: [{image: x, command: [echo], args: [\"$(inputs.params.nope)\"]}]}}\n")
+	tr := waitDone(t, ns, "typo", metav1.ConditionFalse, windlassv1.ReasonInvalidSpec)
+	if msg := succeeded(tr).Message; msg != "spec.steps[0].args[0]: $(inputs.params.nope): no such value" {
+		t.Errorf("message %q", msg)
+	}
+}
