@@ -422,6 +422,7 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	}
 	vals := resolve.Values(spec, params, resolve.Context{
 		TaskRunName: tr.Name, TaskRunNamespace: tr.Namespace, TaskRunUID: string(tr.UID), TaskName: name,
+		RetryCount: resolve.RetryCount(tr.Labels),
 	}, bound)
 	final, err := resolve.Task(spec, vals)
 	if err != nil {

@@ -152,7 +152,7 @@ func TestTaskSubstitution(t *testing.T) {
 			Args:    []string{"-o", "$(workspaces.src.path)/bin/$(params.target.os)"},
 			Script:  "",
 			Env: []corev1.EnvVar{
-				{Name: "RUN", Value: "$(context.taskRun.namespace)/$(context.taskRun.name) $(context.taskRun.uid) $(context.task.name)"},
+				{Name: "RUN", Value: "$(context.taskRun.namespace)/$(context.taskRun.name) $(context.taskRun.uid) $(context.task.name) $(context.task.retry-count)"},
 				{Name: "CACHE", Value: "$(workspaces.cache.bound):$(workspaces.cache.path):$(workspaces.cache.claim)"},
 				{Name: "DOCKER", Value: "$(workspaces.docker.bound):$(workspaces.docker.path)"},
 			},
@@ -169,7 +169,7 @@ func TestTaskSubstitution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := Values(spec, bound.Values, Context{TaskRunName: "tr", TaskRunNamespace: "ns", TaskRunUID: "u-1", TaskName: "build"},
+	v := Values(spec, bound.Values, Context{TaskRunName: "tr", TaskRunNamespace: "ns", TaskRunUID: "u-1", TaskName: "build", RetryCount: 2},
 		map[string]Workspace{"src": {Volume: "ws-src"}, "cache": {Claim: "pvc-1", Volume: "ws-cache"}})
 	got, err := Task(spec, v)
 	if err != nil {
@@ -180,7 +180,7 @@ func TestTaskSubstitution(t *testing.T) {
 		"image":      {s.Image, "golang:main"},
 		"command":    {strings.Join(s.Command, " "), "go build -v"},
 		"args":       {strings.Join(s.Args, " "), "-o /workspace/src/bin/linux"},
-		"env RUN":    {s.Env[0].Value, "ns/tr u-1 build"},
+		"env RUN":    {s.Env[0].Value, "ns/tr u-1 build 2"},
 		"env CACHE":  {s.Env[1].Value, "true:/cache:pvc-1"},
 		"env DOCKER": {s.Env[2].Value, "false:"},
 		"workingDir": {s.WorkingDir, "/workspace/src"},
@@ -201,5 +201,20 @@ func TestTaskSubstitution(t *testing.T) {
 	spec.Steps[1].Args = []string{"$(params.nope)"}
 	if _, err := Task(spec, v); err == nil || err.Error() != "spec.steps[1].args[0]: $(params.nope): no such value" {
 		t.Fatalf("unknown reference: got %v", err)
+	}
+}
+
+func TestRetryCount(t *testing.T) {
+	for labels, want := range map[string]int{"": 0, "0": 0, "3": 3, "x": 0, "-1": 0} {
+		l := map[string]string{}
+		if labels != "" {
+			l[windlassv1.LabelAttempt] = labels
+		}
+		if got := RetryCount(l); got != want {
+			t.Errorf("RetryCount(%q) = %d, want %d", labels, got, want)
+		}
+	}
+	if got := RetryCount(nil); got != 0 {
+		t.Errorf("RetryCount(nil) = %d", got)
 	}
 }

@@ -3,6 +3,7 @@ package resolve
 import (
 	"fmt"
 	"path"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -18,6 +19,19 @@ type Context struct {
 	TaskRunName, TaskRunNamespace, TaskRunUID string
 	// TaskName is the referenced Task's name, or the run's name for an embedded spec.
 	TaskName string
+	// RetryCount is which retry of its pipeline task the run is (0: the
+	// first attempt, or a TaskRun no PipelineRun made); see RetryCount.
+	RetryCount int
+}
+
+// RetryCount reads a TaskRun's attempt from its labels
+// (windlassv1.LabelAttempt); 0 when it has none or not a number.
+func RetryCount(labels map[string]string) int {
+	n, err := strconv.Atoi(labels[windlassv1.LabelAttempt])
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // Workspace is what a bound workspace resolves to.
@@ -65,6 +79,7 @@ func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, 
 	v.Strings["context.taskRun.namespace"] = ctx.TaskRunNamespace
 	v.Strings["context.taskRun.uid"] = ctx.TaskRunUID
 	v.Strings["context.task.name"] = ctx.TaskName
+	v.Strings["context.task.retry-count"] = strconv.Itoa(ctx.RetryCount)
 	return v
 }
 

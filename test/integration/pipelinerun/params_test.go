@@ -2,14 +2,17 @@ package pipelinerun
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
 // unusedParamsEvents are the UnusedParams events of the namespace's runs.
@@ -89,4 +92,28 @@ spec:
 		!strings.Contains(e.Note, `The Pipeline "greet" declares no param "greting"`) || !strings.Contains(e.Note, "declared: greeting") {
 		t.Errorf("event %s/%s %s %q", e.Regarding.Kind, e.Regarding.Name, e.Type, e.Note)
 	}
+}
+
+// $(context.task.retry-count) is the attempt: 0, then 1 in the retry's pod.
+func TestRetryCountReachesThePods(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: run}
+spec:
+  pipelineSpec:
+    tasks:
+    - {name: a, retries: 1, taskSpec: {steps: [{image: busybox, command: [echo], args: ["try $(context.task.retry-count)"]}]}}
+`)
+	for i, name := range []string{"run-a", "run-a-retry1"} {
+		pod := &corev1.Pod{}
+		poll(t, "pod of "+name, func(ctx context.Context) bool {
+			return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: podspec.PodName(name)}, pod) == nil
+		})
+		want := fmt.Sprintf("-- echo try %d", i)
+		if args := strings.Join(pod.Spec.Containers[0].Args, " "); !strings.HasSuffix(args, want) {
+			t.Errorf("%s's pod args %q, want the suffix %q", name, args, want)
+		}
+		finish(t, ns, name, i == 1)
+	}
+	waitDone(t, ns, "run", metav1.ConditionTrue, windlassv1.ReasonSucceeded)
 }
