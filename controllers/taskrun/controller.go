@@ -428,6 +428,13 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	if err != nil {
 		return invalid(err)
 	}
+	// The outcome is judged from the pinned spec: it records the onError
+	// policy each step got, which a $(params...) reference chose.
+	if pinned := tr.Status.TaskSpec; pinned != nil && len(pinned.Steps) == len(final.Steps) {
+		for i := range final.Steps {
+			pinned.Steps[i].OnError = final.Steps[i].OnError
+		}
+	}
 	images, err := r.lookupImages(ctx, tr, final)
 	if err != nil {
 		return invalid(err)

@@ -218,3 +218,46 @@ func TestRetryCount(t *testing.T) {
 		t.Errorf("RetryCount(nil) = %d", got)
 	}
 }
+
+func TestOnErrorFromAParam(t *testing.T) {
+	spec := func(onError windlassv1.OnErrorType) *windlassv1.TaskSpec {
+		return &windlassv1.TaskSpec{Steps: []windlassv1.Step{{Image: "busybox", Script: "exit 1", OnError: onError}, {Image: "busybox"}}}
+	}
+	tests := []struct {
+		name    string
+		onError windlassv1.OnErrorType
+		mode    string
+		want    windlassv1.OnErrorType
+		err     string
+	}{
+		{name: "unset stays unset", onError: "", want: ""},
+		{name: "a policy as written", onError: windlassv1.OnErrorContinue, want: windlassv1.OnErrorContinue},
+		{name: "a param naming continue", onError: "$(params.mode)", mode: "continue", want: windlassv1.OnErrorContinue},
+		{name: "a param naming stopAndFail", onError: "$(inputs.params.mode)", mode: "stopAndFail", want: windlassv1.OnErrorStopAndFail},
+		{name: "a param naming no policy", onError: "$(params.mode)", mode: "ignore",
+			err: `spec.steps[0].onError: "ignore" (from $(params.mode)) is not an onError policy: want continue or stopAndFail`},
+		{name: "an unknown param", onError: "$(params.nope)", err: `spec.steps[0].onError: $(params.nope): no such value`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := spec(tt.onError)
+			v := Values(s, map[string]windlassv1.ParamValue{"mode": *windlassv1.NewString(tt.mode)}, Context{}, nil)
+			got, err := Task(s, v)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("got %v, want the error %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Steps[0].OnError != tt.want || got.Steps[1].OnError != "" {
+				t.Errorf("onError = %q, %q; want %q, \"\"", got.Steps[0].OnError, got.Steps[1].OnError, tt.want)
+			}
+			if s.Steps[0].OnError != tt.onError {
+				t.Errorf("Task modified its input")
+			}
+		})
+	}
+}

@@ -105,6 +105,7 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 		st := &out.Steps[i]
 		s.container(fmt.Sprintf("spec.steps[%d]", i), containerFields{&st.Image, &st.Command, &st.Args, &st.Script,
 			&st.WorkingDir, st.Env, st.EnvFrom, st.VolumeMounts})
+		s.onError(fmt.Sprintf("spec.steps[%d].onError", i), &st.OnError)
 	}
 	if t := out.StepTemplate; t != nil {
 		s.container("spec.stepTemplate", containerFields{&t.Image, &t.Command, &t.Args, nil,
@@ -170,6 +171,27 @@ func (s *subst) str(field string, p *string) {
 		return
 	}
 	*p, s.err = s.v.String(field, *p)
+}
+
+// onError substitutes a step's onError ($(params.X) is allowed there) and
+// checks that what results is a policy.
+func (s *subst) onError(field string, p *windlassv1.OnErrorType) {
+	if s.err != nil || *p == "" {
+		return
+	}
+	written := string(*p)
+	got, err := s.v.String(field, written)
+	if err != nil {
+		s.err = err
+		return
+	}
+	switch windlassv1.OnErrorType(got) {
+	case windlassv1.OnErrorContinue, windlassv1.OnErrorStopAndFail:
+		*p = windlassv1.OnErrorType(got)
+	default:
+		s.err = fmt.Errorf("%s: %q (from %s) is not an onError policy: want %s or %s",
+			field, got, written, windlassv1.OnErrorContinue, windlassv1.OnErrorStopAndFail)
+	}
 }
 
 func (s *subst) list(field string, p *[]string) {
