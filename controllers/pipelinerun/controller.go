@@ -28,6 +28,7 @@ import (
 	"github.com/windlass-dev/windlass/controllers/taskref"
 	"github.com/windlass-dev/windlass/internal/approval"
 	"github.com/windlass-dev/windlass/internal/pipeline"
+	"github.com/windlass-dev/windlass/internal/resolve"
 )
 
 // Options configure the controller.
@@ -237,6 +238,7 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	first := len(children) == 0
 	for _, obj := range create {
 		err := r.Create(ctx, obj)
 		if err != nil && !apierrors.IsAlreadyExists(err) {
@@ -244,6 +246,10 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		}
 		if err == nil {
 			r.created.Created(client.ObjectKeyFromObject(pr), obj.GetName())
+			if first {
+				first = false
+				r.warnUnused(pr, name, resolved)
+			}
 		}
 	}
 	byName := map[string]*windlassv1.TaskRun{}
@@ -416,4 +422,12 @@ func finish(pr *windlassv1.PipelineRun, now time.Time, reason, message string) {
 	t := metav1.NewTime(now)
 	pr.Status.CompletionTime = &t
 	setCondition(pr, metav1.ConditionFalse, reason, message)
+}
+
+// warnUnused tells, once (with the run's first TaskRun), which of the run's
+// params the referenced Pipeline ignores.
+func (r *Reconciler) warnUnused(pr *windlassv1.PipelineRun, name string, res *pipeline.Resolved) {
+	if msg := resolve.UnusedMessage("Pipeline", name, res.Spec.Params, res.Unused); msg != "" && r.Recorder != nil {
+		r.Recorder.Eventf(pr, nil, corev1.EventTypeWarning, "UnusedParams", "Bind", "%s", msg)
+	}
 }

@@ -394,10 +394,17 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 		finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, nil
 	}
-	params, err := resolve.Params(spec.Params, tr.Spec.Params)
+	// An embedded spec takes the params it does not declare (Tekton's
+	// propagated params); a referenced Task ignores them, with a warning.
+	pb, err := resolve.BindParams("Task", tr.Spec.TaskSpec != nil, spec.Params, tr.Spec.Params)
 	if err != nil {
 		return invalid(err)
 	}
+	if len(pb.Implicit) > 0 {
+		spec = spec.DeepCopy()
+		spec.Params = append(spec.Params, pb.Implicit...)
+	}
+	params := pb.Values
 	bound := map[string]resolve.Workspace{}
 	for _, b := range tr.Spec.Workspaces {
 		w := resolve.Workspace{Volume: podspec.WorkspaceVolume(b.Name)}
@@ -415,10 +422,18 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	}
 	vals := resolve.Values(spec, params, resolve.Context{
 		TaskRunName: tr.Name, TaskRunNamespace: tr.Namespace, TaskRunUID: string(tr.UID), TaskName: name,
+		RetryCount: resolve.RetryCount(tr.Labels),
 	}, bound)
 	final, err := resolve.Task(spec, vals)
 	if err != nil {
 		return invalid(err)
+	}
+	// The outcome is judged from the pinned spec: it records the onError
+	// policy each step got, which a $(params...) reference chose.
+	if pinned := tr.Status.TaskSpec; pinned != nil && len(pinned.Steps) == len(final.Steps) {
+		for i := range final.Steps {
+			pinned.Steps[i].OnError = final.Steps[i].OnError
+		}
 	}
 	images, err := r.lookupImages(ctx, tr, final)
 	if err != nil {
@@ -448,6 +463,10 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	default:
 		podCreationSeconds.Observe(r.Clock.Since(start).Seconds())
 		r.created.Created(client.ObjectKeyFromObject(tr), pod.Name)
+		// Once, with the pod: not on a retry of the preparation above.
+		if msg := resolve.UnusedMessage("Task", taskName, spec.Params, pb.Unused); msg != "" && r.Recorder != nil {
+			r.Recorder.Eventf(tr, nil, corev1.EventTypeWarning, "UnusedParams", "Bind", "%s", msg)
+		}
 	}
 	tr.Status.PodName = pod.Name
 	setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, "The pod is starting.")

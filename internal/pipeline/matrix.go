@@ -132,7 +132,7 @@ func substParam(v substitute.Values, field string, pv windlassv1.ParamValue) (wi
 		return *windlassv1.NewObject(out), nil
 	}
 	if m := wholeArrayRef.FindStringSubmatch(pv.StringVal); m != nil {
-		if a, ok := v.Arrays[m[1]]; ok {
+		if a, ok := v.Arrays[substitute.Canonical(m[1])]; ok {
 			return *windlassv1.NewArray(a...), nil
 		}
 		if o, ok := v.Objects[m[1]]; ok {

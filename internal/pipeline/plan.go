@@ -21,7 +21,7 @@ const (
 	LabelPipelineRun  = "windlass.dev/pipelineRun"
 	LabelPipeline     = "windlass.dev/pipeline"
 	LabelPipelineTask = "windlass.dev/pipelineTask"
-	LabelAttempt      = "windlass.dev/attempt"
+	LabelAttempt      = windlassv1.LabelAttempt
 	LabelMatrixIndex  = "windlass.dev/matrixIndex"
 )
 

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
@@ -48,6 +49,12 @@ spec:
 			task:       `- {name: a, taskSpec: {steps: [{image: busybox, script: "echo $(params['rev'])"}]}}`,
 			wantDecl:   []string{"rev"},
 			wantParams: map[string]windlassv1.ParamValue{"rev": str("abc123")},
+		},
+		{
+			name:       "the inputs.params spelling propagates too",
+			task:       `- {name: a, taskSpec: {steps: [{image: busybox, args: ["$(inputs.params.flags[*])"], script: "echo $(inputs.params.rev)"}]}}`,
+			wantDecl:   []string{"flags", "rev"},
+			wantParams: map[string]windlassv1.ParamValue{"flags": {Type: windlassv1.ParamTypeArray, ArrayVal: []string{"-v", "-race"}}, "rev": str("abc123")},
 		},
 		{
 			name:       "a param the task spec declares is its own",
@@ -111,5 +118,77 @@ spec:
 	tr := s.children["pr-a"]
 	if tr.Spec.TaskSpec != nil || len(tr.Spec.Params) != 0 {
 		t.Errorf("a referenced Task got %+v / %+v", tr.Spec.TaskSpec, tr.Spec.Params)
+	}
+}
+
+func TestEmbeddedPipelineSpecsSeeTheRunsUndeclaredParams(t *testing.T) {
+	s := newSim(t, `
+spec:
+  params:
+  - {name: HELLO, value: "Hello World!"}
+  - {name: words, value: [a, b]}
+  pipelineSpec:
+    tasks:
+    - name: a
+      params: [{name: greeting, value: "$(params.HELLO)"}]
+      taskSpec:
+        params: [{name: greeting}]
+        steps: [{image: busybox, script: "echo $(params.greeting) $(params.words[*])"}]
+    finally:
+    - {name: f, taskSpec: {steps: [{image: busybox, script: "echo $(params.HELLO)"}]}}
+`)
+	if got := s.resolved.Unused; len(got) != 0 {
+		t.Errorf("embedded spec reported unused params %v", got)
+	}
+	s.plan()
+	a := s.children["pr-a"]
+	if a == nil {
+		t.Fatalf("no TaskRun for a: %v", s.names())
+	}
+	if got := s.param("pr-a", "greeting").StringVal; got != "Hello World!" {
+		t.Errorf("a's greeting = %q, want the run's HELLO", got)
+	}
+	if got := s.param("pr-a", "words"); !reflect.DeepEqual(got.ArrayVal, []string{"a", "b"}) {
+		t.Errorf("a's words = %+v, want the run's array", got)
+	}
+	var decl []string
+	for _, p := range a.Spec.TaskSpec.Params {
+		decl = append(decl, p.Name+":"+string(p.EffectiveType()))
+	}
+	if want := []string{"greeting:string", "words:array"}; !reflect.DeepEqual(decl, want) {
+		t.Errorf("a's taskSpec params = %v, want %v", decl, want)
+	}
+	s.finish("pr-a", true)
+	s.plan()
+	if s.children["pr-f"] == nil {
+		t.Fatalf("finally task not created: %v", s.names())
+	}
+	if got := s.param("pr-f", "HELLO").StringVal; got != "Hello World!" {
+		t.Errorf("finally f's HELLO = %q, want the run's", got)
+	}
+}
+
+func TestReferencedPipelinesIgnoreUndeclaredParams(t *testing.T) {
+	run := &windlassv1.PipelineRun{}
+	run.Name, run.Namespace = "pr", "ci"
+	run.Spec.Params = []windlassv1.Param{{Name: "revison", Value: *windlassv1.NewString("x")}, {Name: "rev", Value: *windlassv1.NewString("y")}}
+	spec := &windlassv1.PipelineSpec{
+		Params: []windlassv1.ParamSpec{{Name: "rev"}},
+		Tasks: []windlassv1.PipelineTask{{Name: "a", TaskSpec: &windlassv1.TaskSpec{
+			Steps: []windlassv1.Step{{Image: "busybox", Script: "echo $(params.rev)"}}}}},
+	}
+	r, err := Resolve(run, "pl", spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(r.Unused, []string{"revison"}) || len(r.Implicit) != 0 {
+		t.Errorf("unused = %v, implicit = %v; want [revison] and none", r.Unused, r.Implicit)
+	}
+	if _, ok := r.Params["revison"]; ok {
+		t.Errorf("the ignored param was bound")
+	}
+	spec.Tasks[0].Params = []windlassv1.Param{{Name: "r", Value: *windlassv1.NewString("$(params.revison)")}}
+	if _, err := Resolve(run, "pl", spec, nil); err == nil || !strings.Contains(err.Error(), "$(params.revison)") {
+		t.Errorf("a referenced pipeline's use of an ignored param: got %v, want an error naming it", err)
 	}
 }

@@ -148,7 +148,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 		tr.Spec.Params = append(tr.Spec.Params, windlassv1.Param{Name: param.Name, Value: val})
 	}
 	tr.Spec.Params = append(tr.Spec.Params, combo...)
-	if err := propagateParams(tr, p.in.Resolved.Spec.Params, p.in.Resolved.Params); err != nil {
+	if err := propagateParams(tr, p.in.Resolved.declared(), p.in.Resolved.Params); err != nil {
 		return nil, err
 	}
 	bindings := map[string]windlassv1.WorkspaceBinding{}
@@ -190,8 +190,9 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 	return tr, nil
 }
 
-// taskTimeout bounds a TaskRun by its task's timeout and by what is left of
-// the section's and the run's timeouts. Nil (no bound) only when none applies,
+// taskTimeout bounds a TaskRun by its task's timeout (or the one the run's
+// taskRunSpecs give it instead) and by what is left of the section's and the
+// run's timeouts. Nil (no bound) only when none applies,
 // which is written as 0 so the TaskRun controller's default does not apply.
 func (p *planner) taskTimeout(pt *windlassv1.PipelineTask, finally bool) *metav1.Duration {
 	now, start, t := p.in.Now, p.in.Run.Status.StartTime.Time, p.timeouts
@@ -201,8 +202,14 @@ func (p *planner) taskTimeout(pt *windlassv1.PipelineTask, finally bool) *metav1
 			limit = d
 		}
 	}
-	if pt.Timeout != nil {
-		bound(pt.Timeout.Duration)
+	own := pt.Timeout
+	for _, s := range p.in.Run.Spec.TaskRunSpecs {
+		if s.PipelineTaskName == pt.Name && s.Timeout != nil {
+			own = s.Timeout // the run's taskRunSpecs replace the task's own
+		}
+	}
+	if own != nil {
+		bound(own.Duration)
 	}
 	if t.pipeline > 0 {
 		bound(max(start.Add(t.pipeline).Sub(now), time.Second))

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
@@ -15,6 +16,11 @@ type Resolved struct {
 	Spec   *windlassv1.PipelineSpec
 	Name   string // the Pipeline's name, or the run's for an embedded spec
 	Params map[string]windlassv1.ParamValue
+	// Implicit are the params an embedded spec takes without declaring
+	// them; they reach its tasks' embedded task specs like declared ones.
+	Implicit []windlassv1.ParamSpec
+	// Unused are the run's params a referenced Pipeline does not declare.
+	Unused []string
 	Graph  *dag.Graph
 	// TaskSpecs are the specs of tasks and finally tasks, where known
 	// (embedded, or the referenced Task as read when the run started).
@@ -25,11 +31,14 @@ type Resolved struct {
 // end: params, workspaces, references, the graph. Its error becomes the run's
 // InvalidSpec message and names the field at fault.
 func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.PipelineSpec, taskSpecs map[string]*windlassv1.TaskSpec) (*Resolved, error) {
-	params, err := resolve.BindParams("Pipeline", spec.Params, run.Spec.Params)
+	// An embedded pipelineSpec takes the params it does not declare; a
+	// referenced Pipeline ignores them (listed in Unused for a warning).
+	bound, err := resolve.BindParams("Pipeline", run.Spec.PipelineSpec != nil, spec.Params, run.Spec.Params)
 	if err != nil {
 		return nil, fmt.Errorf("spec.%w", err)
 	}
-	r := &Resolved{Spec: spec, Name: name, Params: params, TaskSpecs: map[string]*windlassv1.TaskSpec{}}
+	r := &Resolved{Spec: spec, Name: name, Params: bound.Values, Implicit: bound.Implicit, Unused: bound.Unused,
+		TaskSpecs: map[string]*windlassv1.TaskSpec{}}
 	for n, ts := range taskSpecs {
 		r.TaskSpecs[n] = ts
 	}
@@ -70,7 +79,7 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 			pt := &list[i]
 			field := fmt.Sprintf("spec.pipelineSpec.%s[%d] (%s)", section, i, pt.Name)
 			for _, f := range taskFields(pt, true) {
-				if m := wholeArrayRef.FindStringSubmatch(f.s); m != nil && (static.Arrays[m[1]] != nil || static.Objects[m[1]] != nil) {
+				if m := wholeArrayRef.FindStringSubmatch(f.s); m != nil && (static.Arrays[substitute.Canonical(m[1])] != nil || static.Objects[substitute.Canonical(m[1])] != nil) {
 					continue // a whole array or object, checked against its use when the TaskRun is made
 				}
 				if _, err := static.String(fmt.Sprintf("spec.pipelineSpec.%s[%d].%s (%s)", section, i, f.field, pt.Name), f.s); err != nil {
@@ -271,4 +280,13 @@ func (r *Resolved) values(run *windlassv1.PipelineRun, done map[string]*taskOutc
 		}
 	}
 	return v
+}
+
+// declared are the params the pipeline's tasks see: those it declares and,
+// for an embedded spec, those it takes implicitly.
+func (r *Resolved) declared() []windlassv1.ParamSpec {
+	if len(r.Implicit) == 0 {
+		return r.Spec.Params
+	}
+	return append(slices.Clone(r.Spec.Params), r.Implicit...)
 }

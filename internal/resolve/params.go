@@ -6,36 +6,56 @@ package resolve
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 )
 
-// Params checks the run's params against the Task's and returns every
-// declared param's value: the run's, else the default.
-func Params(decl []windlassv1.ParamSpec, given []windlassv1.Param) (map[string]windlassv1.ParamValue, error) {
-	return BindParams("Task", decl, given)
+// Bound is the outcome of binding a run's params to a spec.
+type Bound struct {
+	// Values holds every param's value: declared ones (the run's, else the
+	// default) and implicit ones.
+	Values map[string]windlassv1.ParamValue
+	// Implicit are the params an embedded spec takes without declaring them,
+	// each declared by its value's type (Tekton's propagated params), in the
+	// run's order.
+	Implicit []windlassv1.ParamSpec
+	// Unused are the params a referenced spec does not declare: ignored, as
+	// Tekton does, and reported by UnusedMessage.
+	Unused []string
 }
 
 // BindParams checks given params against those a kind (Task, Pipeline)
 // declares and returns every declared param's value: the given one, else the
-// default.
-func BindParams(kind string, decl []windlassv1.ParamSpec, given []windlassv1.Param) (map[string]windlassv1.ParamValue, error) {
+// default. A param the spec does not declare is implicitly declared by its
+// value's type when the spec is embedded in the run, and ignored (listed in
+// Unused) when the spec is referenced.
+func BindParams(kind string, embedded bool, decl []windlassv1.ParamSpec, given []windlassv1.Param) (Bound, error) {
 	declared := make(map[string]windlassv1.ParamSpec, len(decl))
 	for i, d := range decl {
 		declared[d.Name] = d
 		if d.Default != nil {
 			if err := checkValue(fmt.Sprintf("spec.params[%d].default", i), d, *d.Default); err != nil {
-				return nil, err
+				return Bound{}, err
 			}
 		}
 	}
-	out := make(map[string]windlassv1.ParamValue, len(decl))
+	b := Bound{Values: make(map[string]windlassv1.ParamValue, len(decl))}
 	for i, p := range given {
 		d, ok := declared[p.Name]
 		if !ok {
-			return nil, fmt.Errorf("params[%d]: the %s declares no param %q (declared: %s)", i, kind, p.Name, names(decl))
+			if _, seen := b.Values[p.Name]; seen || slices.Contains(b.Unused, p.Name) {
+				continue // given twice: the first wins
+			}
+			if embedded {
+				b.Implicit = append(b.Implicit, windlassv1.ParamSpec{Name: p.Name, Type: p.Value.Type})
+				b.Values[p.Name] = *p.Value.DeepCopy()
+			} else {
+				b.Unused = append(b.Unused, p.Name)
+			}
+			continue
 		}
 		field := fmt.Sprintf("params[%d] (%s)", i, p.Name)
 		v := p.Value
@@ -43,25 +63,36 @@ func BindParams(kind string, decl []windlassv1.ParamSpec, given []windlassv1.Par
 			v = mergeObject(*d.Default, v) // keys the run leaves out keep their defaults
 		}
 		if err := checkValue(field, d, v); err != nil {
-			return nil, err
+			return Bound{}, err
 		}
-		out[p.Name] = v
+		b.Values[p.Name] = v
 	}
 	var missing []string
 	for _, d := range decl {
-		if _, ok := out[d.Name]; ok {
+		if _, ok := b.Values[d.Name]; ok {
 			continue
 		}
 		if d.Default == nil {
 			missing = append(missing, d.Name)
 			continue
 		}
-		out[d.Name] = *d.Default.DeepCopy()
+		b.Values[d.Name] = *d.Default.DeepCopy()
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("params: %s required by the %s (no default) but not set by the run", quoteList(missing), kind)
+		return Bound{}, fmt.Errorf("params: %s required by the %s (no default) but not set by the run", quoteList(missing), kind)
 	}
-	return out, nil
+	return b, nil
+}
+
+// UnusedMessage is the UnusedParams event's text: the params a referenced
+// spec ignores and what it declares, so a misspelt param still shows.
+// Empty when nothing was ignored.
+func UnusedMessage(kind, name string, decl []windlassv1.ParamSpec, unused []string) string {
+	if len(unused) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The %s %q declares no param %s, so the run's value is ignored (declared: %s).",
+		kind, name, quoteList(unused), names(decl))
 }
 
 // checkValue checks v against its declaration: type, enum, object keys.

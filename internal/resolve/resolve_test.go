@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,8 +45,6 @@ func TestParams(t *testing.T) {
 			},
 		},
 		{name: "required param missing", decl: decl(), err: `params: "url" required by the Task (no default) but not set by the run`},
-		{name: "undeclared param", decl: decl(), given: []windlassv1.Param{p("url", windlassv1.NewString("u")), p("revison", windlassv1.NewString("x"))},
-			err: `params[1]: the Task declares no param "revison" (declared: revision, url, flags, target)`},
 		{name: "array for a string", decl: decl(), given: []windlassv1.Param{p("url", windlassv1.NewArray("a"))},
 			err: `params[0] (url): param "url" is declared as string but the value is an array`},
 		{name: "string for an array", decl: decl(), given: []windlassv1.Param{p("url", windlassv1.NewString("u")), p("flags", windlassv1.NewString("-v"))},
@@ -62,7 +61,7 @@ func TestParams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Params(tt.decl, tt.given)
+			got, err := BindParams("Task", false, tt.decl, tt.given)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("got %v, want error containing %q", err, tt.err)
@@ -72,8 +71,70 @@ func TestParams(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got.Values); diff != "" {
 				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestUndeclaredParams(t *testing.T) {
+	given := []windlassv1.Param{
+		{Name: "url", Value: *windlassv1.NewString("u")},
+		{Name: "revison", Value: *windlassv1.NewString("x")},
+		{Name: "list", Value: *windlassv1.NewArray("a", "b")},
+		{Name: "obj", Value: *windlassv1.NewObject(map[string]string{"k": "v"})},
+		{Name: "revison", Value: *windlassv1.NewString("second")},
+	}
+	tests := []struct {
+		name         string
+		embedded     bool
+		wantValues   []string // names bound, sorted
+		wantImplicit []windlassv1.ParamSpec
+		wantUnused   []string
+		wantMessage  string
+	}{
+		{
+			name: "an embedded spec takes them as declared by their value's type", embedded: true,
+			wantValues: []string{"flags", "list", "obj", "revision", "revison", "target", "url"},
+			wantImplicit: []windlassv1.ParamSpec{
+				{Name: "revison", Type: windlassv1.ParamTypeString},
+				{Name: "list", Type: windlassv1.ParamTypeArray},
+				{Name: "obj", Type: windlassv1.ParamTypeObject},
+			},
+		},
+		{
+			name:        "a referenced spec ignores them and says so",
+			wantValues:  []string{"flags", "revision", "target", "url"},
+			wantUnused:  []string{"revison", "list", "obj"},
+			wantMessage: `The Task "clone" declares no param "revison", "list", "obj", so the run's value is ignored (declared: revision, url, flags, target).`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := BindParams("Task", tt.embedded, decl(), given)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for n := range got.Values {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			if diff := cmp.Diff(tt.wantValues, names); diff != "" {
+				t.Errorf("values (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantImplicit, got.Implicit); diff != "" {
+				t.Errorf("implicit (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantUnused, got.Unused); diff != "" {
+				t.Errorf("unused (-want +got):\n%s", diff)
+			}
+			if tt.embedded && got.Values["revison"].StringVal != "x" {
+				t.Errorf("revison = %q, want the first value given", got.Values["revison"].StringVal)
+			}
+			if msg := UnusedMessage("Task", "clone", decl(), got.Unused); msg != tt.wantMessage {
+				t.Errorf("message = %q, want %q", msg, tt.wantMessage)
 			}
 		})
 	}
@@ -91,7 +152,7 @@ func TestTaskSubstitution(t *testing.T) {
 			Args:    []string{"-o", "$(workspaces.src.path)/bin/$(params.target.os)"},
 			Script:  "",
 			Env: []corev1.EnvVar{
-				{Name: "RUN", Value: "$(context.taskRun.namespace)/$(context.taskRun.name) $(context.taskRun.uid) $(context.task.name)"},
+				{Name: "RUN", Value: "$(context.taskRun.namespace)/$(context.taskRun.name) $(context.taskRun.uid) $(context.task.name) $(context.task.retry-count)"},
 				{Name: "CACHE", Value: "$(workspaces.cache.bound):$(workspaces.cache.path):$(workspaces.cache.claim)"},
 				{Name: "DOCKER", Value: "$(workspaces.docker.bound):$(workspaces.docker.path)"},
 			},
@@ -104,11 +165,11 @@ func TestTaskSubstitution(t *testing.T) {
 		Sidecars: []windlassv1.Sidecar{{Name: "s", Image: "registry:$(params.target.arch)"}},
 		Volumes:  []corev1.Volume{{Name: "v", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cm-$(params.url)"}}}}},
 	}
-	params, err := Params(spec.Params, []windlassv1.Param{{Name: "url", Value: *windlassv1.NewString("repo")}})
+	bound, err := BindParams("Task", false, spec.Params, []windlassv1.Param{{Name: "url", Value: *windlassv1.NewString("repo")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := Values(spec, params, Context{TaskRunName: "tr", TaskRunNamespace: "ns", TaskRunUID: "u-1", TaskName: "build"},
+	v := Values(spec, bound.Values, Context{TaskRunName: "tr", TaskRunNamespace: "ns", TaskRunUID: "u-1", TaskName: "build", RetryCount: 2},
 		map[string]Workspace{"src": {Volume: "ws-src"}, "cache": {Claim: "pvc-1", Volume: "ws-cache"}})
 	got, err := Task(spec, v)
 	if err != nil {
@@ -119,7 +180,7 @@ func TestTaskSubstitution(t *testing.T) {
 		"image":      {s.Image, "golang:main"},
 		"command":    {strings.Join(s.Command, " "), "go build -v"},
 		"args":       {strings.Join(s.Args, " "), "-o /workspace/src/bin/linux"},
-		"env RUN":    {s.Env[0].Value, "ns/tr u-1 build"},
+		"env RUN":    {s.Env[0].Value, "ns/tr u-1 build 2"},
 		"env CACHE":  {s.Env[1].Value, "true:/cache:pvc-1"},
 		"env DOCKER": {s.Env[2].Value, "false:"},
 		"workingDir": {s.WorkingDir, "/workspace/src"},
@@ -140,5 +201,63 @@ func TestTaskSubstitution(t *testing.T) {
 	spec.Steps[1].Args = []string{"$(params.nope)"}
 	if _, err := Task(spec, v); err == nil || err.Error() != "spec.steps[1].args[0]: $(params.nope): no such value" {
 		t.Fatalf("unknown reference: got %v", err)
+	}
+}
+
+func TestRetryCount(t *testing.T) {
+	for labels, want := range map[string]int{"": 0, "0": 0, "3": 3, "x": 0, "-1": 0} {
+		l := map[string]string{}
+		if labels != "" {
+			l[windlassv1.LabelAttempt] = labels
+		}
+		if got := RetryCount(l); got != want {
+			t.Errorf("RetryCount(%q) = %d, want %d", labels, got, want)
+		}
+	}
+	if got := RetryCount(nil); got != 0 {
+		t.Errorf("RetryCount(nil) = %d", got)
+	}
+}
+
+func TestOnErrorFromAParam(t *testing.T) {
+	spec := func(onError windlassv1.OnErrorType) *windlassv1.TaskSpec {
+		return &windlassv1.TaskSpec{Steps: []windlassv1.Step{{Image: "busybox", Script: "exit 1", OnError: onError}, {Image: "busybox"}}}
+	}
+	tests := []struct {
+		name    string
+		onError windlassv1.OnErrorType
+		mode    string
+		want    windlassv1.OnErrorType
+		err     string
+	}{
+		{name: "unset stays unset", onError: "", want: ""},
+		{name: "a policy as written", onError: windlassv1.OnErrorContinue, want: windlassv1.OnErrorContinue},
+		{name: "a param naming continue", onError: "$(params.mode)", mode: "continue", want: windlassv1.OnErrorContinue},
+		{name: "a param naming stopAndFail", onError: "$(inputs.params.mode)", mode: "stopAndFail", want: windlassv1.OnErrorStopAndFail},
+		{name: "a param naming no policy", onError: "$(params.mode)", mode: "ignore",
+			err: `spec.steps[0].onError: "ignore" (from $(params.mode)) is not an onError policy: want continue or stopAndFail`},
+		{name: "an unknown param", onError: "$(params.nope)", err: `spec.steps[0].onError: $(params.nope): no such value`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := spec(tt.onError)
+			v := Values(s, map[string]windlassv1.ParamValue{"mode": *windlassv1.NewString(tt.mode)}, Context{}, nil)
+			got, err := Task(s, v)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("got %v, want the error %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Steps[0].OnError != tt.want || got.Steps[1].OnError != "" {
+				t.Errorf("onError = %q, %q; want %q, \"\"", got.Steps[0].OnError, got.Steps[1].OnError, tt.want)
+			}
+			if s.Steps[0].OnError != tt.onError {
+				t.Errorf("Task modified its input")
+			}
+		})
 	}
 }

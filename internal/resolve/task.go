@@ -3,6 +3,7 @@ package resolve
 import (
 	"fmt"
 	"path"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -18,6 +19,19 @@ type Context struct {
 	TaskRunName, TaskRunNamespace, TaskRunUID string
 	// TaskName is the referenced Task's name, or the run's name for an embedded spec.
 	TaskName string
+	// RetryCount is which retry of its pipeline task the run is (0: the
+	// first attempt, or a TaskRun no PipelineRun made); see RetryCount.
+	RetryCount int
+}
+
+// RetryCount reads a TaskRun's attempt from its labels
+// (windlassv1.LabelAttempt); 0 when it has none or not a number.
+func RetryCount(labels map[string]string) int {
+	n, err := strconv.Atoi(labels[windlassv1.LabelAttempt])
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // Workspace is what a bound workspace resolves to.
@@ -65,6 +79,7 @@ func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, 
 	v.Strings["context.taskRun.namespace"] = ctx.TaskRunNamespace
 	v.Strings["context.taskRun.uid"] = ctx.TaskRunUID
 	v.Strings["context.task.name"] = ctx.TaskName
+	v.Strings["context.task.retry-count"] = strconv.Itoa(ctx.RetryCount)
 	return v
 }
 
@@ -90,6 +105,7 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 		st := &out.Steps[i]
 		s.container(fmt.Sprintf("spec.steps[%d]", i), containerFields{&st.Image, &st.Command, &st.Args, &st.Script,
 			&st.WorkingDir, st.Env, st.EnvFrom, st.VolumeMounts})
+		s.onError(fmt.Sprintf("spec.steps[%d].onError", i), &st.OnError)
 	}
 	if t := out.StepTemplate; t != nil {
 		s.container("spec.stepTemplate", containerFields{&t.Image, &t.Command, &t.Args, nil,
@@ -155,6 +171,27 @@ func (s *subst) str(field string, p *string) {
 		return
 	}
 	*p, s.err = s.v.String(field, *p)
+}
+
+// onError substitutes a step's onError ($(params.X) is allowed there) and
+// checks that what results is a policy.
+func (s *subst) onError(field string, p *windlassv1.OnErrorType) {
+	if s.err != nil || *p == "" {
+		return
+	}
+	written := string(*p)
+	got, err := s.v.String(field, written)
+	if err != nil {
+		s.err = err
+		return
+	}
+	switch windlassv1.OnErrorType(got) {
+	case windlassv1.OnErrorContinue, windlassv1.OnErrorStopAndFail:
+		*p = windlassv1.OnErrorType(got)
+	default:
+		s.err = fmt.Errorf("%s: %q (from %s) is not an onError policy: want %s or %s",
+			field, got, written, windlassv1.OnErrorContinue, windlassv1.OnErrorStopAndFail)
+	}
 }
 
 func (s *subst) list(field string, p *[]string) {

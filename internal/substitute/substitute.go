@@ -3,7 +3,8 @@
 // of the API server, only the values it is given.
 //
 // A reference is $(root.rest) where root is one of the roots given to the
-// Values (params, results, workspaces, context, ...). Anything else in $(...)
+// Values (params, results, workspaces, context, ...); $(inputs.params.X) is
+// read as $(params.X), as Tekton v1 does. Anything else in $(...)
 // is left alone, so shell command substitution such as $(date +%s) in a script
 // keeps working. A reference to a known root that names no value is an error
 // naming the field it appeared in.
@@ -50,9 +51,18 @@ type ref struct {
 	member string
 }
 
+// Canonical is a reference's path as Values keys it: the spelling Tekton v1
+// still accepts for params, inputs.params.X, is params.X.
+func Canonical(expr string) string {
+	if rest, ok := strings.CutPrefix(expr, "inputs."); ok && (strings.HasPrefix(rest, "params.") || strings.HasPrefix(rest, "params[")) {
+		return rest
+	}
+	return expr
+}
+
 // parse turns the inside of $(...) into a ref. ok is false when it is not ours.
 func (v Values) parse(expr string) (ref, bool, error) {
-	expr = strings.TrimSpace(expr)
+	expr = Canonical(strings.TrimSpace(expr))
 	path, err := normalize(expr)
 	if err != nil {
 		root, _, _ := strings.Cut(expr, ".")
@@ -132,7 +142,7 @@ func normalize(expr string) (string, error) {
 func Paths(root, s string) []string {
 	var out []string
 	for _, m := range refPattern.FindAllStringSubmatch(s, -1) {
-		p, err := normalize(strings.TrimSpace(m[1]))
+		p, err := normalize(Canonical(strings.TrimSpace(m[1])))
 		if err != nil {
 			continue
 		}

@@ -49,6 +49,10 @@ func TestString(t *testing.T) {
 		{in: "$(params.target.cpu)", err: `the object has no key "cpu" (keys: arch, os)`},
 		{in: "$(params.revision[0])", err: "a string value cannot be indexed"},
 		{in: `$(params["revision)`, err: "unterminated name"},
+		// Tekton v1's other spelling of params.
+		{in: "$(inputs.params.revision) $(inputs.params.target.os) $(inputs.params['revision'])", want: "main linux main"},
+		{in: "$(inputs.params.nope)", err: "field: $(inputs.params.nope): no such value"},
+		{in: "$(inputs.resources.x) $(inputsparams.revision)", want: "$(inputs.resources.x) $(inputsparams.revision)"}, // not ours
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -79,6 +83,7 @@ func TestList(t *testing.T) {
 		{name: "empty array expands to nothing", in: []string{"a", "$(params.empty[*])", "b"}, want: []string{"a", "b"}},
 		{name: "star inside a larger item is an error", in: []string{"x=$(params.flags[*])"}, err: "field[0]: $(params.flags[*]): [*] expands an array only as a whole item"},
 		{name: "star on a string", in: []string{"$(params.revision[*])"}, err: "field[0]: $(params.revision[*]): [*] needs an array value"},
+		{name: "inputs.params expands like params", in: []string{"$(inputs.params.flags[*])"}, want: []string{"-v", "-x"}},
 		{name: "unknown in second item", in: []string{"ok", "$(params.nope[*])"}, err: "field[1]: $(params.nope[*]): no such value"},
 	}
 	for _, tt := range tests {
@@ -110,6 +115,7 @@ func TestPaths(t *testing.T) {
 		{name: "dots, brackets, indexes, members", in: `$(params.a) $(params["b.c"][*]) $(params['d'][0]) $(params.obj.key)`, want: []string{"a", "b.c", "d", "obj.key"}},
 		{name: "other roots and shell substitutions are not ours", in: "$(results.x.path) $(date +%s) $(params) $(context.taskRun.name)", want: nil},
 		{name: "spaces inside are trimmed", in: "$( params.a )", want: []string{"a"}},
+		{name: "inputs.params is params", in: "$(inputs.params.a) $(inputs.params.b[*]) $(inputs.other.c)", want: []string{"a", "b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

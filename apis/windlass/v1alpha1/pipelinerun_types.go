@@ -72,6 +72,10 @@ type PipelineTaskRunSpec struct {
 	// podTemplate customises this task's pods (replacing the run's template).
 	// +optional
 	PodTemplate *PodTemplate `json:"podTemplate,omitempty"`
+	// timeout replaces the pipeline task's own timeout (every attempt's);
+	// the run's timeouts still bound it. 0 means none of its own.
+	// +optional
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
 }
 
 // PipelineRunSpec is what to run and with what.

@@ -5,8 +5,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// OnErrorType says what a failing step does to the rest of the Task.
-// +kubebuilder:validation:Enum=continue;stopAndFail
+// OnErrorType says what a failing step does to the rest of the Task: a
+// policy, or a $(params...) reference that must resolve to one (checked when
+// the run starts).
+// +kubebuilder:validation:Pattern=`^(continue|stopAndFail|\$\(\s*(inputs\.)?params[.\[][^()]*\))$`
 type OnErrorType string
 
 // The onError policies.
@@ -72,7 +74,8 @@ type Step struct {
 	// +kubebuilder:validation:Enum=Always;Never;IfNotPresent
 	// +optional
 	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
-	// onError: stopAndFail (default) or continue past a failure of this step.
+	// onError: stopAndFail (default) or continue past a failure of this step;
+	// or $(params.X) naming a param whose value is one of them.
 	// +optional
 	OnError OnErrorType `json:"onError,omitempty"`
 	// timeout bounds this step; it fails with StepTimedOut when exceeded.

@@ -318,3 +318,8 @@ type TaskRunList struct {
 func init() {
 	knownTypes = append(knownTypes, &TaskRun{}, &TaskRunList{})
 }
+
+// LabelAttempt is the label on a TaskRun that a PipelineRun made: which
+// attempt of its task it is, 0 for the first, N for the Nth retry. It is what
+// $(context.task.retry-count) resolves to.
+const LabelAttempt = "windlass.dev/attempt"

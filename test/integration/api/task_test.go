@@ -67,6 +67,7 @@ func TestTaskSchemaAndCEL(t *testing.T) {
   - image: busybox
     command: [echo]
     args: ["$(params.flags[*])"]
+    onError: $(params.revision)
   sidecars:
   - {name: registry, image: registry:2}
   volumes:
@@ -123,7 +124,10 @@ func TestTaskSchemaAndCEL(t *testing.T) {
 `, wantErr: `spec.params[0].type: Unsupported value: "number"`},
 		{name: "bad onError", manifest: taskHead + `
   steps: [{image: x, onError: ignore}]
-`, wantErr: `spec.steps[0].onError: Unsupported value: "ignore"`},
+`, wantErr: `spec.steps[0].onError: Invalid value: "ignore"`},
+		{name: "onError that is not wholly a params reference", manifest: taskHead + `
+  steps: [{image: x, onError: "$(params.a)x"}]
+`, wantErr: `spec.steps[0].onError: Invalid value: "$(params.a)x"`},
 		{name: "unknown field is rejected, not dropped", manifest: taskHead + `
   steps: [{image: x, imagee: y}]
 `, wantErr: `unknown field "spec.steps[0].imagee"`},

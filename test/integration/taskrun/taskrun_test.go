@@ -158,14 +158,12 @@ func TestInvalidParamsFailWithoutAPod(t *testing.T) {
 	apply(t, ns, &windlassv1.Task{}, buildTask)
 	for name, params := range map[string]string{
 		"missing":    "[]",
-		"undeclared": "[{name: revision, value: x}, {name: revison, value: y}]",
 		"wrong-type": "[{name: revision, value: [a]}]",
 	} {
 		apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: "+name+"}\nspec: {taskRef: {name: build}, params: "+params+"}\n")
 	}
 	for name, want := range map[string]string{
 		"missing":    `params: "revision" required by the Task (no default) but not set by the run`,
-		"undeclared": `params[1]: the Task declares no param "revison"`,
 		"wrong-type": `param "revision" is declared as string but the value is an array`,
 	} {
 		tr := waitDone(t, ns, name, metav1.ConditionFalse, windlassv1.ReasonInvalidSpec)
@@ -320,21 +318,22 @@ spec:
 	}
 }
 
-func waitEvent(t *testing.T, ns, run, reason string) {
+func waitEvent(t *testing.T, ns, run, reason string) *eventsv1.Event {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		list := &eventsv1.EventList{}
 		if err := k8s.List(context.Background(), list, client.InNamespace(ns)); err == nil {
-			for _, e := range list.Items {
+			for i, e := range list.Items {
 				if e.Regarding.Name == run && e.Regarding.Kind == "TaskRun" && e.Reason == reason {
-					return
+					return &list.Items[i]
 				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("no %s event for TaskRun %s", reason, run)
+	return nil
 }
 
 func waitGone(t *testing.T, pod *corev1.Pod) {
