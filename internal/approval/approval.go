@@ -11,6 +11,7 @@ package approval
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -177,7 +178,7 @@ func FromTaskRun(tr *windlassv1.TaskRun) (*windlassv1.Approval, error) {
 	a := &windlassv1.Approval{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: tr.Name, Namespace: tr.Namespace,
-			Labels: copyMap(tr.Labels), OwnerReferences: append([]metav1.OwnerReference(nil), tr.OwnerReferences...),
+			Labels: maps.Clone(tr.Labels), OwnerReferences: append([]metav1.OwnerReference(nil), tr.OwnerReferences...),
 		},
 		Spec: windlassv1.ApprovalSpec{PipelineRun: run, PipelineTask: task},
 	}
@@ -223,17 +224,6 @@ func orString(t windlassv1.ParamType) windlassv1.ParamType {
 		return windlassv1.ParamTypeString
 	}
 	return t
-}
-
-func copyMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // Timeout is how long the gate waits for a decision.
@@ -321,7 +311,7 @@ func AsTaskRun(a *windlassv1.Approval) *windlassv1.TaskRun {
 	tr := &windlassv1.TaskRun{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: a.Name, Namespace: a.Namespace, UID: a.UID, CreationTimestamp: a.CreationTimestamp,
-			Labels: copyMap(a.Labels), OwnerReferences: append([]metav1.OwnerReference(nil), a.OwnerReferences...),
+			Labels: maps.Clone(a.Labels), OwnerReferences: append([]metav1.OwnerReference(nil), a.OwnerReferences...),
 		},
 		Spec: windlassv1.TaskRunSpec{
 			TaskRef: &windlassv1.TaskRef{APIVersion: windlassv1.GroupVersion.String(), Kind: windlassv1.ApprovalKind},

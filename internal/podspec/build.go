@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"strings"
 	"time"
@@ -88,7 +89,7 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 			Name:        PodName(run.Name),
 			Namespace:   run.Namespace,
 			Labels:      podLabels(run, in.TaskName),
-			Annotations: copyMap(run.Annotations),
+			Annotations: maps.Clone(run.Annotations),
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: windlassv1.GroupVersion.String(), Kind: "TaskRun", Name: run.Name, UID: run.UID,
 				Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
@@ -409,7 +410,7 @@ func applyPodTemplate(ps *corev1.PodSpec, pt *windlassv1.PodTemplate) {
 }
 
 func podLabels(run *windlassv1.TaskRun, task string) map[string]string {
-	l := copyMap(run.Labels)
+	l := maps.Clone(run.Labels)
 	if l == nil {
 		l = map[string]string{}
 	}
@@ -462,17 +463,6 @@ func firstNonNil(a, b []string) []string {
 		return a
 	}
 	return b
-}
-
-func copyMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // literalEnv is an env var whose value reaches the container exactly as given.
