@@ -151,6 +151,9 @@ start_proc kube-scheduler "$K8S_BIN_DIR/kube-scheduler" \
 step "starting containerd" containerd
 PATH="$RUNTIME_BIN_DIR:$PATH" start_proc containerd "$RUNTIME_BIN_DIR/containerd" --config "$CONF_DIR/containerd.toml"
 wait_for containerd 30 test -S "$CONTAINERD_SOCK"
+# The socket comes before the CRI service behind it; the kubelet checks that service once, at start.
+wait_for containerd 30 "$WINDLASS_ROOT/bin/clustertool" cri-ready --endpoint "unix://$CONTAINERD_SOCK" ||
+	die "containerd does not serve the CRI v1 API at $CONTAINERD_SOCK after 30s"
 
 step "starting kubelet" kubelet
 PATH="$RUNTIME_BIN_DIR:$PATH" start_proc kubelet "$K8S_BIN_DIR/kubelet" --config="$CONF_DIR/kubelet.yaml" \

@@ -57,3 +57,33 @@ func runCRIClean(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	return nil
 }
+
+// runCRIReady answers once whether the runtime serves the CRI v1 API: the
+// socket appears before containerd has registered its CRI service, and a
+// kubelet started in between fails its start-up check ("validate CRI v1
+// runtime API ... Unavailable"). up.sh polls this until it succeeds.
+func runCRIReady(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("cri-ready", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "unix:///run/containerd/containerd.sock", "CRI endpoint")
+	timeout := fs.Duration("timeout", 2*time.Second, "deadline of the one call")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	target := *endpoint
+	if !strings.HasPrefix(target, "unix://") {
+		target = "unix://" + target
+	}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return fmt.Errorf("connecting to %s: %w", *endpoint, err)
+	}
+	defer conn.Close()
+	v, err := runtimeapi.NewRuntimeServiceClient(conn).Version(ctx, &runtimeapi.VersionRequest{})
+	if err != nil {
+		return fmt.Errorf("the CRI v1 runtime API at %s: %w", *endpoint, err)
+	}
+	fmt.Fprintf(stdout, "%s %s (CRI %s)\n", v.RuntimeName, v.RuntimeVersion, v.RuntimeApiVersion)
+	return nil
+}

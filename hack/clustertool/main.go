@@ -27,6 +27,7 @@ commands:
   registry   serve an OCI registry whose blobs and manifests survive restarts
   image      build an image from files and directories and push it
   cri-clean  stop and remove every pod sandbox through the CRI
+  cri-ready  succeed once the runtime serves the CRI v1 API
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -41,6 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runImage(ctx, args[1:], stdout)
 	case "cri-clean":
 		return runCRIClean(ctx, args[1:], stdout)
+	case "cri-ready":
+		return runCRIReady(ctx, args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
