@@ -24,16 +24,11 @@ func runCRIClean(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	target := *endpoint
-	if !strings.HasPrefix(target, "unix://") {
-		target = "unix://" + target
-	}
-	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, rt, err := criClient(*endpoint)
 	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", *endpoint, err)
+		return err
 	}
 	defer conn.Close()
-	rt := runtimeapi.NewRuntimeServiceClient(conn)
 	list, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
 	if err != nil {
 		return fmt.Errorf("listing pod sandboxes: %w", err)
@@ -71,19 +66,28 @@ func runCRIReady(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	target := *endpoint
-	if !strings.HasPrefix(target, "unix://") {
-		target = "unix://" + target
-	}
-	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, rt, err := criClient(*endpoint)
 	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", *endpoint, err)
+		return err
 	}
 	defer conn.Close()
-	v, err := runtimeapi.NewRuntimeServiceClient(conn).Version(ctx, &runtimeapi.VersionRequest{})
+	v, err := rt.Version(ctx, &runtimeapi.VersionRequest{})
 	if err != nil {
 		return fmt.Errorf("the CRI v1 runtime API at %s: %w", *endpoint, err)
 	}
 	fmt.Fprintf(stdout, "%s %s (CRI %s)\n", v.RuntimeName, v.RuntimeVersion, v.RuntimeApiVersion)
 	return nil
+}
+
+// criClient connects to the runtime's CRI endpoint (a unix socket path or URL).
+func criClient(endpoint string) (*grpc.ClientConn, runtimeapi.RuntimeServiceClient, error) {
+	target := endpoint
+	if !strings.HasPrefix(target, "unix://") {
+		target = "unix://" + target
+	}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, nil, fmt.Errorf("connecting to %s: %w", endpoint, err)
+	}
+	return conn, runtimeapi.NewRuntimeServiceClient(conn), nil
 }
