@@ -6,9 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/yaml"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/internal/rollout"
@@ -116,32 +118,27 @@ func overlay(t *testing.T, ns, name string, a webApp) {
 	}
 }
 
-// deployRun starts the catalog's deploy Task on an overlay ConfigMap.
+// deployRun starts the catalog's deploy Task (its tests/taskrun.yaml) on an
+// overlay ConfigMap, with params set or added.
 func deployRun(t *testing.T, ns, name, config string, params map[string]string) {
 	t.Helper()
-	p := map[string]string{"app": "web", "configCommit": config, "timeout": "20s", "smokeService": "web"}
-	for k, v := range params {
-		p[k] = v
+	tr := &windlassv1.TaskRun{}
+	doc := catalogTest(t, "deploy", "taskrun.yaml", map[string]string{"NAME": name, "CONFIG": config})
+	if err := yaml.UnmarshalStrict([]byte(doc), tr); err != nil {
+		t.Fatalf("catalog/deploy tests/taskrun.yaml: %v", err)
 	}
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		i := slices.IndexFunc(tr.Spec.Params, func(p windlassv1.Param) bool { return p.Name == k })
+		if i < 0 {
+			tr.Spec.Params = append(tr.Spec.Params, windlassv1.Param{Name: k})
+			i = len(tr.Spec.Params) - 1
+		}
+		tr.Spec.Params[i].Value = windlassv1.ParamValue{Type: windlassv1.ParamTypeString, StringVal: params[k]}
 	}
-	sort.Strings(keys)
-	var ps []string
-	for _, k := range keys {
-		ps = append(ps, fmt.Sprintf("{name: %s, value: %q}", k, p[k]))
+	tr.Namespace = ns
+	if err := crc.Create(context.Background(), tr); err != nil {
+		t.Fatal(err)
 	}
-	createRun(t, ns, `
-apiVersion: windlass.dev/v1alpha1
-kind: TaskRun
-metadata: {name: `+name+`}
-spec:
-  serviceAccountName: deployer
-  taskRef: `+catalogRef("deploy")+`
-  params: [`+strings.Join(ps, ", ")+`]
-  workspaces: [{name: config, configMap: {name: `+config+`}}]
-`)
 }
 
 func deployed(t *testing.T, ns, name string, timeout time.Duration) (revision string, steps string) {

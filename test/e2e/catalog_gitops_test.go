@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -32,18 +31,8 @@ images:
 // one TaskRun name, repository and image.
 func kustomizeCommitRun(t *testing.T, name, url, img, source string) string {
 	t.Helper()
-	data, err := os.ReadFile("../../catalog/kustomize-commit/0.1/tests/taskrun.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vars := map[string]string{"NAME": name, "CONFIG_URL": url, "IMAGE": img, "SOURCE_COMMIT": source}
-	return os.Expand(string(data), func(k string) string {
-		v, ok := vars[k]
-		if !ok {
-			t.Fatalf("tests/taskrun.yaml names ${%s}, which the test does not fill in", k)
-		}
-		return v
-	})
+	return catalogTest(t, "kustomize-commit", "taskrun.yaml",
+		map[string]string{"NAME": name, "CONFIG_URL": url, "IMAGE": img, "SOURCE_COMMIT": source})
 }
 
 // TestCatalogKustomizeCommit: the catalog Task, through the cluster

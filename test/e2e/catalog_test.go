@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,45 @@ func catalogTask(t *testing.T, name string) *windlassv1.Task {
 func catalogRef(name string) string {
 	return "{resolver: cluster, params: [{name: kind, value: task}, {name: name, value: " + name +
 		"}, {name: namespace, value: " + catalogNamespace + "}]}"
+}
+
+// catalogVar is a ${NAME} a catalog test file leaves for its test to fill
+// in; a script's own $x, $1 or $(params.x) are not of that form.
+var catalogVar = regexp.MustCompile(`\$\{([A-Z][A-Z0-9_]*)\}`)
+
+// catalogTest reads file from the installed version of a catalog Task's
+// tests/ directory (catalog/<task>/<version>/tests) and fills in its
+// ${VARS}: ${SHELL_IMAGE} always, the others from vars. A variable the test
+// does not give, or one it gives that the file does not use, fails the test.
+func catalogTest(t *testing.T, task, file string, vars map[string]string) string {
+	t.Helper()
+	matches, err := filepath.Glob(filepath.Join("../../catalog", task, "*", "tests", file))
+	if err != nil || len(matches) != 1 {
+		t.Fatalf("catalog/%s/<version>/tests/%s: %d files (%v)", task, file, len(matches), err)
+	}
+	data, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	out := catalogVar.ReplaceAllStringFunc(string(data), func(m string) string {
+		k := m[2 : len(m)-1]
+		used[k] = true
+		if k == "SHELL_IMAGE" {
+			return image(t, "shell")
+		}
+		v, ok := vars[k]
+		if !ok {
+			t.Fatalf("%s names ${%s}, which the test does not fill in", matches[0], k)
+		}
+		return v
+	})
+	for k := range vars {
+		if !used[k] {
+			t.Fatalf("the test fills in ${%s}, which %s does not use", k, matches[0])
+		}
+	}
+	return out
 }
 
 // sourceRepo is a private repository on the git server with two commits on
@@ -114,85 +154,7 @@ func TestCatalogGitCloneFromAPrivateRepository(t *testing.T) {
 	gitClone := catalogTask(t, "git-clone")
 	r := newSourceRepo(t, g, ns, nil)
 	gitCredentials(t, g, ns)
-	createObjects(t, ns, `
-apiVersion: windlass.dev/v1alpha1
-kind: Pipeline
-metadata: {name: fetch}
-spec:
-  params: [{name: revision}]
-  workspaces: [{name: source}]
-  results:
-  - {name: commit, value: $(tasks.clone.results.commit)}
-  - {name: version, value: $(tasks.show.results.version)}
-  tasks:
-  - name: clone
-    taskRef: `+catalogRef("git-clone")+`
-    params:
-    - {name: url, value: `+r.cloneURL+`}
-    - {name: revision, value: $(params.revision)}
-    - {name: subdirectory, value: src}
-    workspaces: [{name: output, workspace: source}]
-  - name: show
-    runAfter: [clone]
-    workspaces: [{name: source, workspace: source}]
-    taskSpec:
-      workspaces: [{name: source}]
-      results: [{name: version}]
-      steps:
-      - image: SHELL
-        script: |
-          cat $(workspaces.source.path)/src/VERSION | tr -d '\n' > $(results.version.path)
-          test -d $(workspaces.source.path)/src/.git
----
-apiVersion: windlass.dev/v1alpha1
-kind: PipelineRun
-metadata: {name: at-tag}
-spec:
-  pipelineRef: {name: fetch}
-  params: [{name: revision, value: v1}]
-  taskRunTemplate: {serviceAccountName: builder}
-  workspaces:
-  - name: source
-    volumeClaimTemplate:
-      spec:
-        accessModes: [ReadWriteOnce]
-        resources: {requests: {storage: 16Mi}}
----
-apiVersion: windlass.dev/v1alpha1
-kind: PipelineRun
-metadata: {name: at-head}
-spec:
-  pipelineRef: {name: fetch}
-  params: [{name: revision, value: ""}]
-  taskRunTemplate: {serviceAccountName: builder}
-  workspaces: [{name: source, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}}}]
----
-apiVersion: windlass.dev/v1alpha1
-kind: PipelineRun
-metadata: {name: at-sha}
-spec:
-  pipelineRef: {name: fetch}
-  params: [{name: revision, value: `+r.first+`}]
-  taskRunTemplate: {serviceAccountName: builder}
-  workspaces: [{name: source, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}}}]
----
-apiVersion: windlass.dev/v1alpha1
-kind: PipelineRun
-metadata: {name: no-credentials}
-spec:
-  pipelineRef: {name: fetch}
-  params: [{name: revision, value: main}]
-  workspaces: [{name: source, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}}}]
----
-apiVersion: windlass.dev/v1alpha1
-kind: PipelineRun
-metadata: {name: no-such-revision}
-spec:
-  pipelineRef: {name: fetch}
-  params: [{name: revision, value: nope}]
-  taskRunTemplate: {serviceAccountName: builder}
-  workspaces: [{name: source, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}}}]
-`)
+	createObjects(t, ns, catalogTest(t, "git-clone", "pipeline.yaml", map[string]string{"URL": r.cloneURL, "FIRST": r.first}))
 	for name, want := range map[string][2]string{"at-tag": {r.first, "one"}, "at-head": {r.second, "two"}, "at-sha": {r.first, "one"}} {
 		pr := waitPipelineDone(t, ns, name, metav1.ConditionTrue, windlassv1.ReasonSucceeded, 3*time.Minute)
 		got := map[string]string{}
@@ -213,23 +175,7 @@ spec:
 	}
 	// The same Task pulled as an OCI bundle (make catalog publishes one per Task version).
 	bundle := podRegistry + "/windlass/catalog/git-clone:" + gitClone.Labels["app.kubernetes.io/version"]
-	createObjects(t, ns, `
-apiVersion: windlass.dev/v1alpha1
-kind: TaskRun
-metadata: {name: from-bundle}
-spec:
-  serviceAccountName: builder
-  taskRef:
-    resolver: bundles
-    params:
-    - {name: bundle, value: `+bundle+`}
-    - {name: name, value: git-clone}
-    - {name: kind, value: task}
-  params:
-  - {name: url, value: `+r.cloneURL+`}
-  - {name: revision, value: v1}
-  workspaces: [{name: output, emptyDir: {}}]
-`)
+	createObjects(t, ns, catalogTest(t, "git-clone", "bundle.yaml", map[string]string{"BUNDLE": bundle, "URL": r.cloneURL}))
 	tr := waitRunDone(t, ns, "from-bundle", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
 	if c := resultOf(t, tr, "commit").StringVal; c != r.first {
 		t.Errorf("from-bundle: commit %s, want %s", c, r.first)
@@ -268,55 +214,10 @@ func TestCatalogCloneBuildRunAndRebuildFromTheCache(t *testing.T) {
 	})
 	gitCredentials(t, g, ns)
 	image := podRegistry + "/e2e/" + ns + "/app"
-	createObjects(t, ns, `
-apiVersion: windlass.dev/v1alpha1
-kind: Pipeline
-metadata: {name: build}
-spec:
-  workspaces: [{name: source}]
-  results:
-  - {name: image, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
-  - {name: greeting, value: $(tasks.try.results.greeting)}
-  tasks:
-  - name: clone
-    taskRef: `+catalogRef("git-clone")+`
-    params:
-    - {name: url, value: `+r.cloneURL+`}
-    - {name: revision, value: main}
-    workspaces: [{name: output, workspace: source}]
-  - name: build
-    taskRef: `+catalogRef("buildkit-build")+`
-    params:
-    - {name: IMAGE, value: "`+image+`:$(tasks.clone.results.commit)"}
-    - {name: CONTEXT, value: app}
-    - {name: BUILD_ARGS, value: [GREETING=hi]}
-    - {name: CACHE_REF, value: `+image+`/cache}
-    - {name: INSECURE_REGISTRIES, value: `+podRegistry+`}
-    - {name: DOCKERHUB_MIRROR, value: `+podRegistry+`}
-    workspaces: [{name: source, workspace: source}]
-  - name: try
-    params:
-    - {name: image, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
-    taskSpec:
-      params: [{name: image}]
-      results: [{name: greeting}]
-      steps:
-      - image: $(params.image)
-        command: [/bin/sh, -c]
-        args: ["/greet.sh | tr -d '\\n' > $(results.greeting.path)"]
-`)
-	vct := `workspaces: [{name: source, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}}}]`
+	createObjects(t, ns, catalogTest(t, "buildkit-build", "pipeline.yaml", map[string]string{"URL": r.cloneURL, "IMAGE": image, "REGISTRY": podRegistry}))
 	var images []string
 	for i, name := range []string{"cold", "warm"} {
-		createObjects(t, ns, `
-apiVersion: windlass.dev/v1alpha1
-kind: PipelineRun
-metadata: {name: `+name+`}
-spec:
-  pipelineRef: {name: build}
-  taskRunTemplate: {serviceAccountName: builder}
-  `+vct+`
-`)
+		createObjects(t, ns, catalogTest(t, "buildkit-build", "pipelinerun.yaml", map[string]string{"NAME": name}))
 		pr := waitPipelineDone(t, ns, name, metav1.ConditionTrue, windlassv1.ReasonSucceeded, 6*time.Minute)
 		got := map[string]string{}
 		for _, res := range pr.Status.Results {
@@ -387,80 +288,10 @@ func TestCatalogBuildScanSignAttestVerify(t *testing.T) {
 	cosignKeys(t, ns, "other")
 	scanned := podRegistry + "/e2e/" + ns + "/scanned"
 	db := strings.Replace(strings.Split(image(t, "trivy-db"), "@")[0], "127.0.0.1:5000", podRegistry, 1)
-	createObjects(t, ns, `
-apiVersion: windlass.dev/v1alpha1
-kind: Pipeline
-metadata: {name: scan}
-spec:
-  params: [{name: context}]
-  workspaces: [{name: source}, {name: reports}, {name: keys}]
-  results:
-  - {name: critical, value: $(tasks.scan.results.counts.CRITICAL)}
-  - {name: low, value: $(tasks.scan.results.counts.LOW)}
-  - {name: image, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
-  - {name: commit, value: $(tasks.clone.results.commit)}
-  tasks:
-  - name: clone
-    taskRef: `+catalogRef("git-clone")+`
-    params: [{name: url, value: `+r.cloneURL+`}]
-    workspaces: [{name: output, workspace: source}]
-  - name: build
-    runAfter: [clone]
-    taskRef: `+catalogRef("buildkit-build")+`
-    params:
-    - {name: IMAGE, value: "`+scanned+`:$(params.context)"}
-    - {name: CONTEXT, value: $(params.context)}
-    - {name: INSECURE_REGISTRIES, value: `+podRegistry+`}
-    - {name: DOCKERHUB_MIRROR, value: `+podRegistry+`}
-    workspaces: [{name: source, workspace: source}]
-  - name: scan
-    taskRef: `+catalogRef("trivy-scan")+`
-    params:
-    - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
-    - {name: DB_REPOSITORY, value: `+db+`}
-    - {name: INSECURE, value: "true"}
-    workspaces: [{name: reports, workspace: reports}]
-  - name: sign
-    runAfter: [scan]
-    taskRef: `+catalogRef("cosign-sign")+`
-    params:
-    - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
-    - {name: ALLOW_HTTP, value: "true"}
-    workspaces: [{name: keys, workspace: keys}]
-  - name: attest
-    runAfter: [sign]
-    taskRef: `+catalogRef("cosign-attest")+`
-    params:
-    - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
-    - {name: SOURCE_URL, value: $(tasks.clone.results.url)}
-    - {name: SOURCE_COMMIT, value: $(tasks.clone.results.commit)}
-    - {name: BUILD_PARAMS, value: ["CONTEXT=$(params.context)"]}
-    - {name: PIPELINE_RUN, value: $(context.pipelineRun.name)}
-    - {name: ALLOW_HTTP, value: "true"}
-    workspaces: [{name: keys, workspace: keys}]
-  - name: verify
-    runAfter: [attest]
-    taskRef: `+catalogRef("cosign-verify")+`
-    params:
-    - {name: IMAGE, value: "$(tasks.build.results.IMAGE_URL)@$(tasks.build.results.IMAGE_DIGEST)"}
-    - {name: EXPECT_SOURCE_COMMIT, value: $(tasks.clone.results.commit)}
-    - {name: ALLOW_HTTP, value: "true"}
-    workspaces: [{name: keys, workspace: keys}]
-`)
+	createObjects(t, ns, catalogTest(t, "trivy-scan", "pipeline.yaml",
+		map[string]string{"URL": r.cloneURL, "IMAGE": scanned, "REGISTRY": podRegistry, "DB_REPOSITORY": db}))
 	for _, name := range []string{"vulnerable", "clean"} {
-		createObjects(t, ns, `
-apiVersion: windlass.dev/v1alpha1
-kind: PipelineRun
-metadata: {name: `+name+`}
-spec:
-  pipelineRef: {name: scan}
-  params: [{name: context, value: `+name+`}]
-  taskRunTemplate: {serviceAccountName: builder}
-  workspaces:
-  - {name: source, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}}}
-  - {name: reports, emptyDir: {}}
-  - {name: keys, secret: {secretName: signing}}
-`)
+		createObjects(t, ns, catalogTest(t, "trivy-scan", "pipelinerun.yaml", map[string]string{"NAME": name}))
 	}
 	vulnerable := waitPipelineDone(t, ns, "vulnerable", metav1.ConditionFalse, windlassv1.ReasonFailed, 6*time.Minute)
 	tr := getTaskRun(t, ns, "vulnerable-scan")
@@ -497,21 +328,37 @@ spec:
 		}
 	}
 
-	// The same image checked against another key: verification fails and says so.
-	createObjects(t, ns, `
-apiVersion: windlass.dev/v1alpha1
-kind: TaskRun
-metadata: {name: wrong-key}
-spec:
-  taskRef: `+catalogRef("cosign-verify")+`
-  params:
-  - {name: IMAGE, value: "`+got["image"]+`"}
-  - {name: ALLOW_HTTP, value: "true"}
-  workspaces: [{name: keys, secret: {secretName: other}}]
-`)
+	// The same image checked against another key: verification fails and
+	// says so. Signed and attested with that key too (each Task on its own),
+	// it passes with it.
+	other := func(name, task string) map[string]string {
+		v := map[string]string{"NAME": name, "IMAGE": got["image"], "KEYS": "other", "SOURCE_COMMIT": got["commit"]}
+		if task == "cosign-attest" {
+			v["SOURCE_URL"] = r.cloneURL
+		}
+		if task == "cosign-sign" {
+			delete(v, "SOURCE_COMMIT")
+		}
+		createObjects(t, ns, catalogTest(t, task, "taskrun.yaml", v))
+		return v
+	}
+	other("wrong-key", "cosign-verify")
 	tr = waitRunDone(t, ns, "wrong-key", metav1.ConditionFalse, windlassv1.ReasonFailed, 2*time.Minute)
 	if out := logs(t, ns, tr.Status.PodName, "step-verify"); !strings.Contains(out, "is not signed by the key cosign.pub") {
 		t.Errorf("verification with another key: log %q", out)
+	}
+	other("sign-other", "cosign-sign")
+	tr = waitRunDone(t, ns, "sign-other", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	if sig := resultOf(t, tr, "SIGNATURE").StringVal; !strings.Contains(sig, ":sha256-") || !strings.HasSuffix(sig, ".sig") {
+		t.Errorf("sign-other: SIGNATURE %q", sig)
+	}
+	other("attest-other", "cosign-attest")
+	waitRunDone(t, ns, "attest-other", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	other("verify-other", "cosign-verify")
+	tr = waitRunDone(t, ns, "verify-other", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	want := "verified: SLSA v1 provenance of " + got["image"] + " by builder https://windlass.dev/builders/windlass/v1alpha1 from git+" + r.cloneURL + " at " + got["commit"]
+	if out := logs(t, ns, tr.Status.PodName, "step-verify"); !strings.Contains(out, want) {
+		t.Errorf("verification with the other key after it signed and attested: the log lacks %q:\n%s", want, out)
 	}
 }
 
