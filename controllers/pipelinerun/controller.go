@@ -14,7 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
@@ -25,6 +24,7 @@ import (
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/controllers/freshness"
+	"github.com/windlass-dev/windlass/controllers/runstatus"
 	"github.com/windlass-dev/windlass/controllers/taskref"
 	"github.com/windlass-dev/windlass/internal/approval"
 	"github.com/windlass-dev/windlass/internal/pipeline"
@@ -130,7 +130,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 			return
 		}
 		r.fresh.Wrote(req.NamespacedName, before.ResourceVersion, pr.ResourceVersion)
-		r.recordTransition(before, pr)
+		runstatus.Recorder{Events: r.Recorder, Duration: pipelineRunDuration}.Transition(ctx, pr, state(before), state(pr))
 	}()
 	return r.reconcile(ctx, pr)
 }
@@ -189,7 +189,8 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		return ctrl.Result{}, nil
 	}
 	pr.Status.PipelineSpec = spec
-	if err := r.createClaims(ctx, pr); err != nil {
+	claim := func(ws string) string { return pipeline.ClaimName(pr.Name, ws) }
+	if err := runstatus.CreateClaims(ctx, r.Client, pr, windlassv1.GroupVersion.WithKind("PipelineRun"), pr.Spec.Workspaces, claim); err != nil {
 		return ctrl.Result{}, err
 	}
 	children, err := r.children(ctx, pr)
@@ -245,6 +246,7 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 			return ctrl.Result{}, fmt.Errorf("creating %s %s: %w", kindOf(obj), obj.GetName(), err)
 		}
 		if err == nil {
+			ctrl.LoggerFrom(ctx).V(1).Info("created", "kind", kindOf(obj), "child", obj.GetName())
 			r.created.Created(client.ObjectKeyFromObject(pr), obj.GetName())
 			if first {
 				first = false
@@ -257,6 +259,7 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		byName[children[i].Name] = &children[i]
 	}
 	for _, c := range out.Cancel {
+		ctrl.LoggerFrom(ctx).Info("stopping a child", "child", c.Name, "why", c.Message)
 		if err := r.stop(ctx, byName[c.Name], openGates, c.Message, now); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -374,47 +377,20 @@ func (r *Reconciler) children(ctx context.Context, pr *windlassv1.PipelineRun) (
 	return out, nil
 }
 
-// createClaims makes the PVCs of workspaces bound by volumeClaimTemplate,
-// owned by the run so they go with it.
-func (r *Reconciler) createClaims(ctx context.Context, pr *windlassv1.PipelineRun) error {
-	for _, b := range pr.Spec.Workspaces {
-		if b.VolumeClaimTemplate == nil {
-			continue
-		}
-		pvc := &corev1.PersistentVolumeClaim{
-			ObjectMeta: metav1.ObjectMeta{
-				Name: pipeline.ClaimName(pr.Name, b.Name), Namespace: pr.Namespace,
-				Labels: b.VolumeClaimTemplate.Labels, Annotations: b.VolumeClaimTemplate.Annotations,
-				OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(pr, windlassv1.GroupVersion.WithKind("PipelineRun"))},
-			},
-			Spec: *b.VolumeClaimTemplate.Spec.DeepCopy(),
-		}
-		if err := r.Create(ctx, pvc); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("creating PVC %s for workspace %q: %w", pvc.Name, b.Name, err)
-		}
-	}
-	return nil
-}
-
-func childDone(tr *windlassv1.TaskRun) bool {
-	c := meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
-	return c != nil && c.Status != metav1.ConditionUnknown
-}
+func childDone(tr *windlassv1.TaskRun) bool { return runstatus.Done(tr.Status.Conditions) }
 
 func condition(pr *windlassv1.PipelineRun) *metav1.Condition {
-	return meta.FindStatusCondition(pr.Status.Conditions, windlassv1.ConditionSucceeded)
+	return runstatus.Condition(pr.Status.Conditions)
 }
 
-func isDone(pr *windlassv1.PipelineRun) bool {
-	c := condition(pr)
-	return c != nil && c.Status != metav1.ConditionUnknown
-}
+func isDone(pr *windlassv1.PipelineRun) bool { return runstatus.Done(pr.Status.Conditions) }
 
 func setCondition(pr *windlassv1.PipelineRun, status metav1.ConditionStatus, reason, message string) {
-	meta.SetStatusCondition(&pr.Status.Conditions, metav1.Condition{
-		Type: windlassv1.ConditionSucceeded, Status: status, Reason: reason, Message: message,
-		ObservedGeneration: pr.Generation,
-	})
+	runstatus.Set(&pr.Status.Conditions, pr.Generation, status, reason, message)
+}
+
+func state(pr *windlassv1.PipelineRun) runstatus.State {
+	return runstatus.State{Conditions: pr.Status.Conditions, StartTime: pr.Status.StartTime, Completion: pr.Status.CompletionTime}
 }
 
 // finish ends a run that fails before or outside the engine.

@@ -2,8 +2,6 @@ package pipelinerun
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -35,27 +33,4 @@ func NewRunningCollector(r client.Reader) prometheus.Collector {
 			}
 			return n
 		})
-}
-
-// recordTransition emits an Event when the run starts or ends, and observes
-// its duration at the end.
-func (r *Reconciler) recordTransition(before, after *windlassv1.PipelineRun) {
-	b, a := condition(before), condition(after)
-	if a == nil || (b != nil && b.Status == a.Status && b.Reason == a.Reason) {
-		return
-	}
-	if a.Status != metav1.ConditionUnknown && after.Status.StartTime != nil && after.Status.CompletionTime != nil {
-		pipelineRunDuration.WithLabelValues(string(a.Status), a.Reason).Observe(after.Status.CompletionTime.Sub(after.Status.StartTime.Time).Seconds())
-	}
-	if r.Recorder == nil {
-		return
-	}
-	switch {
-	case a.Status == metav1.ConditionTrue:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, a.Reason, "Finish", "%s", a.Message)
-	case a.Status == metav1.ConditionFalse:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, a.Reason, "Finish", "%s", a.Message)
-	case before.Status.StartTime == nil && after.Status.StartTime != nil:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "Started", "Start", "The run started.")
-	}
 }

@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/failure"
 )
 
 // Tekton's bundle contract: each layer of a bundle image holds one object,
@@ -166,7 +167,8 @@ func (f *RegistryFetcher) Fetch(ctx context.Context, ref string) (*Pulled, error
 	if errors.As(err, &te) && (te.StatusCode == 404 || te.StatusCode == 401 || te.StatusCode == 403) {
 		return nil, &BundleNotFoundError{Bundle: ref, Msg: err.Error()}
 	}
-	return nil, fmt.Errorf("pulling bundle %s: %w", ref, err)
+	// The registry down, 5xx, a timeout: it may come back.
+	return nil, failure.Transient(windlassv1.ReasonRegistryUnavailable, fmt.Errorf("pulling bundle %s: %w", ref, err))
 }
 
 // Bundle is the OCI image of one Task under Tekton's bundle contract (what

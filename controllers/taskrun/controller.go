@@ -5,7 +5,9 @@ package taskrun
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -25,7 +27,9 @@ import (
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/controllers/freshness"
+	"github.com/windlass-dev/windlass/controllers/runstatus"
 	"github.com/windlass-dev/windlass/controllers/taskref"
+	"github.com/windlass-dev/windlass/internal/failure"
 	"github.com/windlass-dev/windlass/internal/podspec"
 	"github.com/windlass-dev/windlass/internal/resolve"
 )
@@ -44,6 +48,14 @@ type Options struct {
 	ProgressInterval time.Duration
 	// Resolvers are what taskRef resolvers may use (cluster namespaces, bundles).
 	Resolvers taskref.Options
+	// TransientTimeout bounds how long, from its start, a run retries what
+	// is not its spec's fault (a registry that does not answer, a service
+	// account not created yet) before it fails with a reason naming it.
+	TransientTimeout time.Duration
+	// ImagePullTimeout bounds how long, from its pod's start, a run waits
+	// out transient image pull failures (the kubelet's back-off); a
+	// definitive one (not found, refused, a bad name) fails it at once.
+	ImagePullTimeout time.Duration
 }
 
 func (r *Reconciler) progressInterval() time.Duration {
@@ -141,7 +153,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 			return
 		}
 		r.fresh.Wrote(req.NamespacedName, before.ResourceVersion, tr.ResourceVersion)
-		r.recordTransition(before, tr)
+		r.transitions().Transition(ctx, tr, state(before), state(tr))
 		// A pod is stopped only once the run's final status is stored, so a
 		// reconcile on stale data can never mistake it for a vanished pod.
 		if isDone(tr) {
@@ -200,7 +212,7 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 			setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonTaskNotFound, err.Error()+"; waiting for it to be created")
 			return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
 		}
-		return ctrl.Result{}, err
+		return r.retry(ctx, tr, err)
 	}
 
 	if pod == nil && tr.Status.PodName != "" && r.APIReader != nil {
@@ -231,6 +243,21 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 	prevSteps, prevSidecars, prevReason := tr.Status.Steps, tr.Status.Sidecars, condition(tr).Reason
 	states := stepStates(tr, spec, pod)
 	out := podOutcome(spec, pod, states)
+	if !out.done && out.pulling != "" {
+		// The kubelet backs off and pulls again: wait, up to the deadline.
+		since := pod.CreationTimestamp.Time
+		if pod.Status.StartTime != nil {
+			since = pod.Status.StartTime.Time
+		}
+		deadline := since.Add(r.Opts.ImagePullTimeout)
+		if !now.Before(deadline) {
+			r.stop(tr, pod, windlassv1.ReasonImagePullFailed, "ImagePullFailed",
+				fmt.Sprintf("%s; still failing after %s (--image-pull-timeout)", out.pulling, r.Opts.ImagePullTimeout))
+			return ctrl.Result{}, nil
+		}
+		setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, out.pulling+"; "+failure.Deadline(deadline))
+		return ctrl.Result{RequeueAfter: min(deadline.Sub(now)+10*time.Millisecond, time.Minute)}, nil
+	}
 	if !out.done {
 		if len(pod.Status.ContainerStatuses) > 0 && anyStarted(pod) {
 			setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonRunning, "Steps are running.")
@@ -437,17 +464,18 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	}
 	images, err := r.lookupImages(ctx, tr, final)
 	if err != nil {
-		return invalid(err)
+		return r.retry(ctx, tr, err)
 	}
 	creds, err := r.credentials(ctx, tr)
 	if err != nil {
-		return invalid(err)
+		return r.retry(ctx, tr, err)
 	}
 	pod, err := podspec.Build(podspec.Input{Run: tr, Spec: final, TaskName: taskName, Images: images, Credentials: creds}, r.Opts.Pod)
 	if err != nil {
 		return invalid(err)
 	}
-	if err := r.createClaims(ctx, tr); err != nil {
+	claim := func(ws string) string { return podspec.ClaimName(tr.Name, ws) }
+	if err := runstatus.CreateClaims(ctx, r.Client, tr, windlassv1.GroupVersion.WithKind("TaskRun"), tr.Spec.Workspaces, claim); err != nil {
 		return ctrl.Result{}, err
 	}
 	start := r.Clock.Now()
@@ -462,6 +490,7 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 		return ctrl.Result{}, fmt.Errorf("creating pod: %w", err)
 	default:
 		podCreationSeconds.Observe(r.Clock.Since(start).Seconds())
+		ctrl.LoggerFrom(ctx).V(1).Info("created pod", "pod", pod.Name)
 		r.created.Created(client.ObjectKeyFromObject(tr), pod.Name)
 		// Once, with the pod: not on a retry of the preparation above.
 		if msg := resolve.UnusedMessage("Task", taskName, spec.Params, pb.Unused); msg != "" && r.Recorder != nil {
@@ -471,27 +500,6 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	tr.Status.PodName = pod.Name
 	setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, "The pod is starting.")
 	return ctrl.Result{}, nil
-}
-
-// createClaims makes the PVCs of volumeClaimTemplate workspaces, owned by the run.
-func (r *Reconciler) createClaims(ctx context.Context, tr *windlassv1.TaskRun) error {
-	for _, b := range tr.Spec.Workspaces {
-		if b.VolumeClaimTemplate == nil {
-			continue
-		}
-		pvc := b.VolumeClaimTemplate.DeepCopy()
-		pvc.ObjectMeta = metav1.ObjectMeta{
-			Name: podspec.ClaimName(tr.Name, b.Name), Namespace: tr.Namespace,
-			Labels: b.VolumeClaimTemplate.Labels, Annotations: b.VolumeClaimTemplate.Annotations,
-		}
-		if err := ctrl.SetControllerReference(tr, pvc, r.Scheme()); err != nil {
-			return err
-		}
-		if err := r.Create(ctx, pvc); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("creating claim for workspace %s: %w", b.Name, err)
-		}
-	}
-	return nil
 }
 
 // lookupImages asks the registry what each command-less step's image runs.
@@ -509,35 +517,58 @@ func (r *Reconciler) lookupImages(ctx context.Context, tr *windlassv1.TaskRun, s
 			continue
 		}
 		if r.Images == nil {
-			return nil, fmt.Errorf("spec.steps[%d]: no command, and no registry lookup is configured", i)
+			return nil, failure.Terminal(windlassv1.ReasonInvalidSpec, fmt.Errorf("spec.steps[%d]: no command, and no registry lookup is configured", i))
 		}
 		cfg, err := r.Images.Config(ctx, img, tr.Namespace, secrets)
 		if err != nil {
-			return nil, fmt.Errorf("spec.steps[%d]: the step has no command and the entrypoint of image %s cannot be looked up: %w", i, img, err)
+			err = fmt.Errorf("spec.steps[%d]: the step has no command and the entrypoint of image %s cannot be looked up: %w", i, img, err)
+			return nil, failure.Registry(err, windlassv1.ReasonInvalidSpec, windlassv1.ReasonRegistryUnavailable)
 		}
 		out[img] = cfg
 	}
 	return out, nil
 }
 
-// recordTransition emits an Event and updates metrics when the condition moved.
-func (r *Reconciler) recordTransition(before, after *windlassv1.TaskRun) {
-	if r.Recorder == nil {
-		return
-	}
-	b, a := condition(before), condition(after)
-	if a == nil || (b != nil && b.Status == a.Status && b.Reason == a.Reason) {
-		return
-	}
+// retry handles an error met while preparing the run. A terminal one
+// (failure.Terminal, or any error not classified: the spec's, named by its
+// message) ends the run with its reason. A transient one keeps the run
+// waiting, its condition saying what failed and until when it retries, with
+// a backoff that grows with the time already spent; at the deadline
+// (TransientTimeout from the run's start) the run fails with its reason.
+// Errors of the API server itself are returned, for controller-runtime's
+// rate-limited retry: the status could not be written anyway.
+func (r *Reconciler) retry(ctx context.Context, tr *windlassv1.TaskRun, err error) (ctrl.Result, error) {
+	now := r.Clock.Now()
+	e, ok := failure.As(err)
 	switch {
-	case a.Status == metav1.ConditionTrue:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, a.Reason, "Finish", "%s", a.Message)
-	case a.Status == metav1.ConditionFalse:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, a.Reason, "Finish", "%s", a.Message)
-	case a.Reason == windlassv1.ReasonPending && b == nil:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "Started", "Start", "The run started.")
+	case !ok && isAPIError(err):
+		return ctrl.Result{}, err
+	case !ok:
+		e = &failure.Error{Reason: windlassv1.ReasonInvalidSpec, Err: err}
 	}
-	if a.Status != metav1.ConditionUnknown && after.Status.StartTime != nil && after.Status.CompletionTime != nil {
-		taskRunDuration.WithLabelValues(string(a.Status), a.Reason).Observe(after.Status.CompletionTime.Sub(after.Status.StartTime.Time).Seconds())
+	log := ctrl.LoggerFrom(ctx)
+	if !e.Transient {
+		log.Info("the run's spec cannot run", "reason", e.Reason, "error", err.Error())
+		finish(tr, now, false, e.Reason, err.Error())
+		return ctrl.Result{}, nil
 	}
+	start := tr.Status.StartTime.Time
+	deadline := start.Add(r.Opts.TransientTimeout)
+	if !now.Before(deadline) {
+		log.Info("giving up on a transient error at the deadline", "reason", e.Reason, "error", err.Error(), "after", r.Opts.TransientTimeout)
+		finish(tr, now, false, e.Reason, fmt.Sprintf("%v; still failing after %s (--transient-error-timeout)", err, r.Opts.TransientTimeout))
+		return ctrl.Result{}, nil
+	}
+	wait := min(failure.Backoff(now.Sub(start), time.Second, 15*time.Second), deadline.Sub(now)+10*time.Millisecond)
+	log.Info("retrying a transient error", "reason", e.Reason, "error", err.Error(), "in", wait, "deadline", deadline)
+	setCondition(tr, metav1.ConditionUnknown, e.Reason, fmt.Sprintf("%v; %s", err, failure.Deadline(deadline)))
+	return ctrl.Result{RequeueAfter: wait}, nil
+}
+
+// isAPIError reports whether err came from the Kubernetes API server (or
+// not reaching it), rather than from the run's spec.
+func isAPIError(err error) bool {
+	var status apierrors.APIStatus
+	var netErr net.Error
+	return errors.As(err, &status) || errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }

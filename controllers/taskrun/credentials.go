@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/failure"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
@@ -44,7 +45,9 @@ func (r *Reconciler) credentials(ctx context.Context, tr *windlassv1.TaskRun) ([
 			return nil, nil // a namespace without a default service account yet
 		}
 		if apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("spec.serviceAccountName: service account %q not found", name)
+			// It may be created in a moment (applied with the run).
+			return nil, failure.Transient(windlassv1.ReasonServiceAccountNotFound,
+				fmt.Errorf("spec.serviceAccountName: service account %q not found", name))
 		}
 		return nil, fmt.Errorf("getting service account %s: %w", name, err)
 	}

@@ -2,13 +2,13 @@ package taskrun
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/controllers/runmetrics"
+	"github.com/windlass-dev/windlass/controllers/runstatus"
 )
 
 var (
@@ -45,5 +45,13 @@ func NewRunningCollector(r client.Reader) prometheus.Collector {
 }
 
 func condition(tr *windlassv1.TaskRun) *metav1.Condition {
-	return meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
+	return runstatus.Condition(tr.Status.Conditions)
+}
+
+func state(tr *windlassv1.TaskRun) runstatus.State {
+	return runstatus.State{Conditions: tr.Status.Conditions, StartTime: tr.Status.StartTime, Completion: tr.Status.CompletionTime}
+}
+
+func (r *Reconciler) transitions() runstatus.Recorder {
+	return runstatus.Recorder{Events: r.Recorder, Duration: taskRunDuration}
 }

@@ -8,11 +8,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/controllers/runstatus"
 	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/failure"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
@@ -25,19 +26,16 @@ type outcome struct {
 	// controller must read them before it can finish the run.
 	resultsInLog bool
 	results      map[string]string
+	// pulling: not done, a container waits for its image after a transient
+	// pull failure (the message says which and why).
+	pulling string
 }
 
 // isDone reports whether the run has a final Succeeded condition.
-func isDone(tr *windlassv1.TaskRun) bool {
-	c := condition(tr)
-	return c != nil && c.Status != metav1.ConditionUnknown
-}
+func isDone(tr *windlassv1.TaskRun) bool { return runstatus.Done(tr.Status.Conditions) }
 
 func setCondition(tr *windlassv1.TaskRun, status metav1.ConditionStatus, reason, message string) {
-	meta.SetStatusCondition(&tr.Status.Conditions, metav1.Condition{
-		Type: windlassv1.ConditionSucceeded, Status: status, Reason: reason, Message: message,
-		ObservedGeneration: tr.Generation,
-	})
+	runstatus.Set(&tr.Status.Conditions, tr.Generation, status, reason, message)
 }
 
 // finish marks the run done.
@@ -104,9 +102,6 @@ func stepStates(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, pod *corev1.P
 	return parsed
 }
 
-// imagePullReasons are waiting reasons that mean an image will not come.
-var imagePullReasons = map[string]bool{"ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true, "ErrImageNeverPull": true}
-
 // podOutcome decides, from the containers' states (not the pod phase, which
 // lags by the sandbox teardown), whether the run is over and why.
 func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint.State) outcome {
@@ -115,12 +110,17 @@ func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint
 			return outcome{done: true, reason: windlassv1.ReasonUnschedulable, message: "the pod cannot be scheduled: " + c.Message}
 		}
 	}
+	var out outcome // what a run still pulling its images says
 	all := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
 	for _, cs := range all {
 		if w := cs.State.Waiting; w != nil {
-			if imagePullReasons[w.Reason] {
-				return outcome{done: true, reason: windlassv1.ReasonImagePullFailed,
-					message: fmt.Sprintf("container %s cannot pull image %s: %s: %s", cs.Name, cs.Image, w.Reason, w.Message)}
+			definitive, pulling := failure.ImagePull(w.Reason, w.Message)
+			msg := fmt.Sprintf("container %s cannot pull image %s: %s: %s", cs.Name, cs.Image, w.Reason, w.Message)
+			if definitive {
+				return outcome{done: true, reason: windlassv1.ReasonImagePullFailed, message: msg}
+			}
+			if pulling && out.pulling == "" {
+				out.pulling = msg
 			}
 			if w.Reason == "CreateContainerConfigError" || w.Reason == "CreateContainerError" {
 				return outcome{done: true, reason: windlassv1.ReasonCreateContainerErr,
@@ -134,7 +134,7 @@ func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint
 	}
 	for _, s := range states {
 		if s == nil {
-			return outcome{} // a step has not finished
+			return out // a step has not finished
 		}
 	}
 	// Every step has ended: the first real failure decides.

@@ -41,6 +41,7 @@ func TestPodOutcome(t *testing.T) {
 		pod         *corev1.Pod
 		done        bool
 		reason, msg string
+		pulling     string
 	}{
 		{name: "first step running", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": {Running: &corev1.ContainerStateRunning{}}})},
 		{name: "one step left", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": term(ok)})},
@@ -58,8 +59,10 @@ func TestPodOutcome(t *testing.T) {
 			done: true, reason: windlassv1.ReasonStepTimedOut, msg: "step-a: too slow"},
 		{name: "results too large", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": term(ok), "step-b": term(`{"c":0,"r":"ResultsTooLarge","m":"big"}`)}),
 			done: true, reason: windlassv1.ReasonResultsTooLarge, msg: "big"},
-		{name: "image pull", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-b": {Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: "nope"}}}),
-			done: true, reason: windlassv1.ReasonImagePullFailed, msg: "container step-b cannot pull image img-step-b: ImagePullBackOff: nope"},
+		{name: "image not found", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-b": {Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: `Back-off pulling image "img-step-b": ErrImagePull: img-step-b: not found`}}}),
+			done: true, reason: windlassv1.ReasonImagePullFailed, msg: `container step-b cannot pull image img-step-b: ImagePullBackOff: Back-off pulling image "img-step-b": ErrImagePull: img-step-b: not found`},
+		{name: "image pull throttled", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-b": {Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "pull QPS exceeded"}}}),
+			pulling: "container step-b cannot pull image img-step-b: ErrImagePull: pull QPS exceeded"},
 		{name: "unschedulable", spec: spec2(""), pod: pod(nil, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable", Message: "no node"}),
 			done: true, reason: windlassv1.ReasonUnschedulable, msg: "the pod cannot be scheduled: no node"},
 		{name: "a terminated container without an entrypoint state", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": term("OOMKilled"), "step-b": term(ok)})},
@@ -69,8 +72,8 @@ func TestPodOutcome(t *testing.T) {
 			tr := &windlassv1.TaskRun{}
 			states := stepStates(tr, tt.spec, tt.pod)
 			got := podOutcome(tt.spec, tt.pod, states)
-			if got.done != tt.done || got.reason != tt.reason || (tt.msg != "" && got.message != tt.msg) {
-				t.Fatalf("got %+v, want done %v reason %q msg %q", got, tt.done, tt.reason, tt.msg)
+			if got.done != tt.done || got.reason != tt.reason || (tt.msg != "" && got.message != tt.msg) || got.pulling != tt.pulling {
+				t.Fatalf("got %+v, want done %v reason %q msg %q pulling %q", got, tt.done, tt.reason, tt.msg, tt.pulling)
 			}
 		})
 	}

@@ -67,6 +67,14 @@ type Options struct {
 	DefaultTimeout time.Duration
 	// TaskNotFoundTimeout is how long a TaskRun waits for its Task.
 	TaskNotFoundTimeout time.Duration
+	// TransientTimeout bounds how long a run retries what is not its spec's
+	// fault (a registry that does not answer, a service account not there yet).
+	TransientTimeout time.Duration
+	// ImagePullTimeout bounds how long a run waits out transient image pull failures.
+	ImagePullTimeout time.Duration
+	// RecoverPanic turns a panicking reconcile into an error (production);
+	// tests turn it off, so a panic fails them.
+	RecoverPanic bool
 	// ClusterResolverNamespaces are the namespaces (besides a run's own) whose
 	// Tasks runs may refer to with the cluster resolver.
 	ClusterResolverNamespaces []string
@@ -103,6 +111,9 @@ func Defaults() Options {
 
 		DefaultTimeout:            time.Hour,
 		TaskNotFoundTimeout:       time.Minute,
+		TransientTimeout:          2 * time.Minute,
+		ImagePullTimeout:          5 * time.Minute,
+		RecoverPanic:              true,
 		ClusterResolverNamespaces: []string{"windlass-catalog"},
 		TaskRunWorkers:            64,
 		MaxResultBytes:            64 << 10,
@@ -126,6 +137,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ImageVolumeFallback, "image-volume-fallback", o.ImageVolumeFallback, "copy the entrypoint with an init container, for runtimes without image volumes")
 	fs.DurationVar(&o.DefaultTimeout, "default-timeout", o.DefaultTimeout, "timeout of TaskRuns that set none (0: none)")
 	fs.DurationVar(&o.TaskNotFoundTimeout, "task-not-found-timeout", o.TaskNotFoundTimeout, "how long a TaskRun waits for its Task, and a PipelineRun for its Pipeline, to exist")
+	fs.DurationVar(&o.TransientTimeout, "transient-error-timeout", o.TransientTimeout, "how long a TaskRun retries a registry that does not answer, or waits for its service account, before it fails")
+	fs.DurationVar(&o.ImagePullTimeout, "image-pull-timeout", o.ImagePullTimeout, "how long a TaskRun waits out transient image pull failures (a definitive one fails it at once)")
 	fs.Func("cluster-resolver-namespaces", `comma-separated namespaces (besides a run's own) whose Tasks the cluster resolver serves (default "`+
 		strings.Join(o.ClusterResolverNamespaces, ",")+`"; "" for none)`, func(v string) error {
 		o.ClusterResolverNamespaces = nil
@@ -160,6 +173,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--entrypoint-image is required")
 	case o.DefaultTimeout < 0:
 		return fmt.Errorf("--default-timeout must not be negative, got %s", o.DefaultTimeout)
+	case o.TransientTimeout < 0:
+		return fmt.Errorf("--transient-error-timeout must not be negative, got %s", o.TransientTimeout)
+	case o.ImagePullTimeout < 0:
+		return fmt.Errorf("--image-pull-timeout must not be negative, got %s", o.ImagePullTimeout)
 	case o.TaskRunWorkers < 1:
 		return fmt.Errorf("--taskrun-workers must be at least 1, got %d", o.TaskRunWorkers)
 	case o.ProgressInterval < 0:
@@ -209,7 +226,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElectionNamespace:       o.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &o.GracefulShutdown,
-		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
+		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation, RecoverPanic: &o.RecoverPanic},
 		// Only the pods Windlass made are cached, not every pod of the cluster;
 		// likewise only the listeners' Deployments, Services, service accounts
 		// and RBAC objects.
@@ -272,6 +289,7 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 			},
 			DefaultTimeout: o.DefaultTimeout, TaskNotFoundTimeout: o.TaskNotFoundTimeout, Workers: o.TaskRunWorkers,
 			ProgressInterval: o.ProgressInterval, Resolvers: resolvers,
+			TransientTimeout: o.TransientTimeout, ImagePullTimeout: o.ImagePullTimeout,
 		},
 	}
 	if err := tr.SetupWithManager(mgr); err != nil {

@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 )
 
 // RepoRoot is the repository's top directory, found from this file's location.
@@ -26,6 +29,13 @@ func StartEnv() (*envtest.Environment, *rest.Config, error) {
 	if assets == "" {
 		return nil, nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set: run the integration tier with 'make test-integration', which builds the Kubernetes binaries")
 	}
+	// The controllers' logs: errors only, unless WINDLASS_TEST_LOGS=1 asks
+	// for every line (transitions, retries).
+	level := zapcore.ErrorLevel
+	if os.Getenv("WINDLASS_TEST_LOGS") == "1" {
+		level = zapcore.DebugLevel
+	}
+	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},

@@ -21,6 +21,12 @@ const (
 	ReasonUnschedulable      = "Unschedulable"        // False: the pod cannot be scheduled
 	ReasonStepTimedOut       = "StepTimedOut"         // False: a step exceeded its own timeout
 	ReasonCreateContainerErr = "CreateContainerError" // False: the runtime could not create a step container
+	// Unknown while a registry does not answer (it is retried with backoff),
+	// then False at the run's transient-error deadline.
+	ReasonRegistryUnavailable = "RegistryUnavailable"
+	// Unknown while the run's service account does not exist yet, then False
+	// at the transient-error deadline.
+	ReasonServiceAccountNotFound = "ServiceAccountNotFound"
 
 	// PipelineRun reasons, besides Pending, Running, Succeeded, Failed, TimedOut, Cancelled and InvalidSpec.
 	ReasonCompleted           = "Completed"           // True: succeeded, but some tasks were skipped

@@ -76,6 +76,7 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	opts := manager.Defaults()
+	opts.RecoverPanic = false // a panicking reconcile fails the suite
 	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
 	opts.EntrypointImage = "registry.example/windlass/entrypoint@sha256:1111111111111111111111111111111111111111111111111111111111111111"
 	opts.EventListenerImage = listenerImage

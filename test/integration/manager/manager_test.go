@@ -80,6 +80,7 @@ func TestManagerServesProbesAndMetricsAndLeads(t *testing.T) {
 	opts := manager.Defaults()
 	opts.MetricsAddr, opts.ProbeAddr = freePort(t), freePort(t)
 	opts.LeaderElect, opts.LeaderElectionNamespace = true, ns.Name
+	opts.RecoverPanic = false
 	opts.EntrypointImage = "registry.example/windlass/entrypoint:test"
 	opts.SkipControllerNameValidation = true // go test -count=N builds it again
 	mgr, err := manager.New(cfg, opts)

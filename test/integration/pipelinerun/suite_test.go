@@ -41,6 +41,7 @@ func TestMain(m *testing.M) {
 		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
 	}
 	opts := manager.Defaults()
+	opts.RecoverPanic = false // a panicking reconcile fails the suite
 	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
 	opts.EntrypointImage = "registry.example/windlass/entrypoint@sha256:1111111111111111111111111111111111111111111111111111111111111111"
 	opts.TaskNotFoundTimeout = 3 * time.Second

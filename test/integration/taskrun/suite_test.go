@@ -34,9 +34,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	opts := manager.Defaults()
+	opts.RecoverPanic = false // a panicking reconcile fails the suite
 	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
 	opts.EntrypointImage = entrypointImage
 	opts.TaskNotFoundTimeout = 3 * time.Second
+	opts.TransientTimeout, opts.ImagePullTimeout = 6*time.Second, 4*time.Second
 	mgr, err := manager.New(cfg, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
