@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -485,6 +486,12 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 		// Made by an earlier attempt whose status write was lost: adopt it.
 	case apierrors.IsInvalid(err) || apierrors.IsForbidden(err) && !apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause):
 		finish(tr, now, false, windlassv1.ReasonPodCreationFailed, fmt.Sprintf("The pod could not be created: %v", err))
+		return ctrl.Result{}, nil
+	case err != nil && (apierrors.IsRequestEntityTooLargeError(err) || strings.Contains(err.Error(), "request is too large")):
+		// The API server's or etcd's size limit: params substituted into
+		// scripts or args make the pod too big. Retrying cannot help.
+		finish(tr, now, false, windlassv1.ReasonPodCreationFailed, fmt.Sprintf(
+			"The pod could not be created: it is too large (%v); pass big values through a workspace, not spec.params", err))
 		return ctrl.Result{}, nil
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("creating pod: %w", err)

@@ -76,8 +76,8 @@ func (r *Reconciler) credentials(ctx context.Context, tr *windlassv1.TaskRun) ([
 				continue
 			}
 			if !typeAllowed(kind, secret.Type) {
-				return nil, fmt.Errorf("secret %s is annotated %s but has type %s; %s credentials need one of %v",
-					secret.Name, k, secret.Type, kind, credentialTypes[kind])
+				return nil, fmt.Errorf("spec.serviceAccountName: secret %s of service account %s is annotated %s but has type %s; %s credentials need one of %v",
+					secret.Name, name, k, secret.Type, kind, credentialTypes[kind])
 			}
 			out = append(out, podspec.Credential{Kind: kind, URL: secret.Annotations[k], SecretName: secret.Name, SecretType: secret.Type})
 		}

@@ -35,7 +35,7 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 	// referenced Pipeline ignores them (listed in Unused for a warning).
 	bound, err := resolve.BindParams("Pipeline", run.Spec.PipelineSpec != nil, spec.Params, run.Spec.Params)
 	if err != nil {
-		return nil, fmt.Errorf("spec.%w", err)
+		return nil, err
 	}
 	r := &Resolved{Spec: spec, Name: name, Params: bound.Values, Implicit: bound.Implicit, Unused: bound.Unused,
 		TaskSpecs: map[string]*windlassv1.TaskSpec{}}

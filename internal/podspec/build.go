@@ -312,7 +312,7 @@ func workspaceVolumes(run *windlassv1.TaskRun, spec *windlassv1.TaskSpec) ([]cor
 			if w.Optional {
 				continue
 			}
-			return nil, nil, fmt.Errorf("workspace %q is required by the Task but not bound by the run", w.Name)
+			return nil, nil, fmt.Errorf("spec.workspaces: workspace %q is required by the Task but not bound by the run", w.Name)
 		}
 		name := WorkspaceVolume(w.Name)
 		var src corev1.VolumeSource
@@ -338,7 +338,7 @@ func workspaceVolumes(run *windlassv1.TaskRun, spec *windlassv1.TaskSpec) ([]cor
 	}
 	for _, b := range run.Spec.Workspaces {
 		if !declared(spec.Workspaces, b.Name) {
-			return nil, nil, fmt.Errorf("workspace %q is bound by the run but not declared by the Task", b.Name)
+			return nil, nil, fmt.Errorf("spec.workspaces: workspace %q is bound by the run but not declared by the Task", b.Name)
 		}
 	}
 	return vols, mounts, nil

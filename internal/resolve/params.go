@@ -37,7 +37,7 @@ func BindParams(kind string, embedded bool, decl []windlassv1.ParamSpec, given [
 	for i, d := range decl {
 		declared[d.Name] = d
 		if d.Default != nil {
-			if err := checkValue(fmt.Sprintf("spec.params[%d].default", i), d, *d.Default); err != nil {
+			if err := checkValue(fmt.Sprintf("the %s's spec.params[%d].default", kind, i), d, *d.Default); err != nil {
 				return Bound{}, err
 			}
 		}
@@ -57,7 +57,7 @@ func BindParams(kind string, embedded bool, decl []windlassv1.ParamSpec, given [
 			}
 			continue
 		}
-		field := fmt.Sprintf("params[%d] (%s)", i, p.Name)
+		field := fmt.Sprintf("spec.params[%d] (%s)", i, p.Name)
 		v := p.Value
 		if d.EffectiveType() == windlassv1.ParamTypeObject && d.Default != nil && v.Type == windlassv1.ParamTypeObject {
 			v = mergeObject(*d.Default, v) // keys the run leaves out keep their defaults
@@ -79,7 +79,7 @@ func BindParams(kind string, embedded bool, decl []windlassv1.ParamSpec, given [
 		b.Values[d.Name] = *d.Default.DeepCopy()
 	}
 	if len(missing) > 0 {
-		return Bound{}, fmt.Errorf("params: %s required by the %s (no default) but not set by the run", quoteList(missing), kind)
+		return Bound{}, fmt.Errorf("spec.params: %s required by the %s (no default) but not set by the run", quoteList(missing), kind)
 	}
 	return b, nil
 }

@@ -69,6 +69,8 @@ type ApprovalSpec struct {
 	PipelineTask string `json:"pipelineTask"`
 	// timeout: without a decision by then the gate fails with ApprovalTimedOut.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 	// decisions, in the order they were made; the first decides. Approvers
 	// append to it (kubectl patch --type=json, add /spec/decisions/-).

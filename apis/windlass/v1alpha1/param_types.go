@@ -67,8 +67,9 @@ func (p ParamSpec) EffectiveType() ParamType {
 //
 // A structural CRD schema cannot express this union, and CEL cannot see inside a
 // schemaless node, so the shape of a value (and whether a default matches its
-// param's type and enum) is checked in Go by internal/validate: a run with a bad
-// value fails with InvalidSpec naming the field.
+// param's type and enum) is checked in Go when a run binds its params
+// (internal/resolve): a run with a bad value fails with InvalidSpec naming
+// the field.
 // +kubebuilder:validation:Type=""
 // +kubebuilder:validation:XPreserveUnknownFields
 type ParamValue struct {
@@ -113,7 +114,12 @@ func (v ParamValue) MarshalJSON() ([]byte, error) {
 	}
 }
 
-// UnmarshalJSON reads a bare string, array of strings or object of strings.
+// UnmarshalJSON reads a bare string, array or object. It never refuses what
+// the API server stored (the schema cannot constrain the union): a value
+// that fails to decode would stop the controller's informer for every run.
+// So numbers, booleans and null inside an array or object are taken as their
+// text, as a bare one is (`value: [1, 2]` is ["1", "2"]), and a nested array
+// or object as its JSON text.
 func (v *ParamValue) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	*v = ParamValue{}
@@ -124,23 +130,43 @@ func (v *ParamValue) UnmarshalJSON(data []byte) error {
 	switch data[0] {
 	case '[':
 		v.Type = ParamTypeArray
-		if err := json.Unmarshal(data, &v.ArrayVal); err != nil {
-			return fmt.Errorf("array values must be strings: %w", err)
+		var items []json.RawMessage
+		if err := json.Unmarshal(data, &items); err != nil {
+			return fmt.Errorf("array value: %w", err)
+		}
+		v.ArrayVal = make([]string, len(items))
+		for i, item := range items {
+			v.ArrayVal[i] = scalarText(item)
 		}
 	case '{':
 		v.Type = ParamTypeObject
-		if err := json.Unmarshal(data, &v.ObjectVal); err != nil {
-			return fmt.Errorf("object values must be strings: %w", err)
+		var items map[string]json.RawMessage
+		if err := json.Unmarshal(data, &items); err != nil {
+			return fmt.Errorf("object value: %w", err)
 		}
-	case '"':
-		v.Type = ParamTypeString
-		return json.Unmarshal(data, &v.StringVal)
+		v.ObjectVal = make(map[string]string, len(items))
+		for k, item := range items {
+			v.ObjectVal[k] = scalarText(item)
+		}
 	default:
 		// A bare number or boolean in YAML (`value: 3`) is taken as its text, as users expect.
 		v.Type = ParamTypeString
-		v.StringVal = string(data)
+		v.StringVal = scalarText(data)
 	}
 	return nil
+}
+
+// scalarText is a JSON string's value, or any other JSON value's text.
+func scalarText(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	var s string
+	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	if bytes.Equal(raw, []byte("null")) {
+		return ""
+	}
+	return string(raw)
 }
 
 // DeepCopyInto copies v into out.
@@ -170,6 +196,7 @@ func (v *ParamValue) DeepCopy() *ParamValue {
 // Param binds a value to a declared param.
 type Param struct {
 	// name of the declared param.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	// +required
 	Name string `json:"name"`

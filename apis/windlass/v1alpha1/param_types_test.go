@@ -21,8 +21,12 @@ func TestParamValueJSON(t *testing.T) {
 		{in: `[]`, want: ParamValue{Type: ParamTypeArray, ArrayVal: []string{}}},
 		{in: `{"os":"linux"}`, want: ParamValue{Type: ParamTypeObject, ObjectVal: map[string]string{"os": "linux"}}},
 		{in: `3`, want: ParamValue{Type: ParamTypeString, StringVal: "3"}, out: `"3"`},
-		{in: `[1]`, wantErr: "array values must be strings"},
-		{in: `{"a":["b"]}`, wantErr: "object values must be strings"},
+		// What the API server stores always decodes (else the informer stops for every run).
+		{in: `[1, true, null, "x"]`, want: ParamValue{Type: ParamTypeArray, ArrayVal: []string{"1", "true", "", "x"}}, out: `["1","true","","x"]`},
+		{in: `{"a":["b"],"n":2.5}`, want: ParamValue{Type: ParamTypeObject, ObjectVal: map[string]string{"a": `["b"]`, "n": "2.5"}}, out: `{"a":"[\"b\"]","n":"2.5"}`},
+		{in: `[[1,2],{"k":"v"}]`, want: ParamValue{Type: ParamTypeArray, ArrayVal: []string{"[1,2]", `{"k":"v"}`}}, out: `["[1,2]","{\"k\":\"v\"}"]`},
+		{in: `true`, want: ParamValue{Type: ParamTypeString, StringVal: "true"}, out: `"true"`},
+		{in: `[1`, wantErr: "unexpected end of JSON input"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

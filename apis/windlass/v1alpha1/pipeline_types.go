@@ -146,6 +146,8 @@ type PipelineTask struct {
 	Retries int32 `json:"retries,omitempty"`
 	// timeout of each TaskRun of this task.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 	// when guards the task: it runs only when every expression holds.
 	// +listType=atomic

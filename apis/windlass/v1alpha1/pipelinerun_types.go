@@ -34,17 +34,26 @@ const (
 )
 
 // TimeoutFields bound a PipelineRun.
+// +kubebuilder:validation:XValidation:rule="!has(self.pipeline) || duration(self.pipeline) == duration('0s') || !has(self.tasks) || duration(self.tasks) <= duration(self.pipeline)",message="timeouts.tasks must not exceed timeouts.pipeline"
+// +kubebuilder:validation:XValidation:rule="!has(self.pipeline) || duration(self.pipeline) == duration('0s') || !has(self.finally) || duration(self.finally) <= duration(self.pipeline)",message="timeouts.finally must not exceed timeouts.pipeline"
+// +kubebuilder:validation:XValidation:rule="!has(self.pipeline) || duration(self.pipeline) == duration('0s') || !has(self.tasks) || !has(self.finally) || duration(self.tasks) + duration(self.finally) <= duration(self.pipeline)",message="timeouts.tasks and timeouts.finally together must not exceed timeouts.pipeline"
 type TimeoutFields struct {
 	// pipeline bounds the whole run, finally included; default 1h (the
 	// controller's --default-timeout), 0 means none.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	Pipeline *metav1.Duration `json:"pipeline,omitempty"`
 	// tasks bounds the tasks section; when it passes, running tasks are
 	// stopped and finally runs.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	Tasks *metav1.Duration `json:"tasks,omitempty"`
 	// finally bounds the finally section, from when it starts.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	Finally *metav1.Duration `json:"finally,omitempty"`
 }
 
@@ -75,6 +84,8 @@ type PipelineTaskRunSpec struct {
 	// timeout replaces the pipeline task's own timeout (every attempt's);
 	// the run's timeouts still bound it. 0 means none of its own.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 }
 

@@ -80,6 +80,8 @@ type Step struct {
 	OnError OnErrorType `json:"onError,omitempty"`
 	// timeout bounds this step; it fails with StepTimedOut when exceeded.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 }
 
@@ -213,6 +215,7 @@ type WorkspaceDeclaration struct {
 	Description string `json:"description,omitempty"`
 	// mountPath in every step; default /workspace/<name>.
 	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="mountPath must be an absolute path"
 	// +optional
 	MountPath string `json:"mountPath,omitempty"`
 	// readOnly mounts the workspace read-only.

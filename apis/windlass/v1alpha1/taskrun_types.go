@@ -68,6 +68,7 @@ type Provenance struct {
 // +kubebuilder:validation:XValidation:rule="[has(self.emptyDir), has(self.persistentVolumeClaim), has(self.volumeClaimTemplate), has(self.configMap), has(self.secret)].filter(x, x).size() == 1",message="exactly one of emptyDir, persistentVolumeClaim, volumeClaimTemplate, configMap or secret must be set"
 type WorkspaceBinding struct {
 	// name of the declared workspace.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +required
 	Name string `json:"name"`
@@ -174,6 +175,8 @@ type TaskRunSpec struct {
 	PodTemplate *PodTemplate `json:"podTemplate,omitempty"`
 	// timeout of the whole run; default 1h (the controller's --default-timeout), 0 means none.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 	// status: set to TaskRunCancelled to cancel the run. The only mutable field.
 	// +optional

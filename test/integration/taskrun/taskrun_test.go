@@ -386,7 +386,7 @@ stringData: {x: y}
 	apply(t, ns, &corev1.ServiceAccount{}, "metadata: {name: badcreds}\nsecrets: [{name: wrong}]\n")
 	apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: bad}\nspec: {serviceAccountName: badcreds, taskSpec: {steps: [{image: x, command: [x]}]}}\n")
 	tr := waitDone(t, ns, "bad", metav1.ConditionFalse, windlassv1.ReasonInvalidSpec)
-	if !contains(succeeded(tr).Message, "secret wrong is annotated windlass.dev/git-0 but has type kubernetes.io/dockerconfigjson") {
+	if !contains(succeeded(tr).Message, "spec.serviceAccountName: secret wrong of service account badcreds is annotated windlass.dev/git-0 but has type kubernetes.io/dockerconfigjson") {
 		t.Errorf("message %q", succeeded(tr).Message)
 	}
 	apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: nosa}\nspec: {serviceAccountName: nobody, taskSpec: {steps: [{image: x, command: [x]}]}}\n")
