@@ -226,6 +226,7 @@ func (o Options) argv() ([]string, error) {
 	if err := os.MkdirAll(o.ScriptDir, 0o777); err != nil {
 		return nil, fmt.Errorf("creating the script directory: %w", err)
 	}
+	_ = os.Chmod(o.ScriptDir, 0o777) // shared by steps running as different users
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		return nil, fmt.Errorf("writing the script: %w", err)
 	}

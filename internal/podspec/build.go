@@ -49,6 +49,9 @@ type Input struct {
 	Images map[string]ImageConfig
 	// Credentials are the annotated Secrets of the run's service account.
 	Credentials []Credential
+	// PodSecurity is the Pod Security Standard level the run's namespace
+	// enforces (its pod-security.kubernetes.io/enforce label); see ApplyPodSecurity.
+	PodSecurity string
 }
 
 // Credential is a Secret of the run's service account annotated
@@ -182,6 +185,9 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 	}
 	pod.Spec.Volumes = append(pod.Spec.Volumes, masks.volumes...)
 	applyPodTemplate(&pod.Spec, run.Spec.PodTemplate)
+	if err := ApplyPodSecurity(pod, in.PodSecurity); err != nil {
+		return nil, err
+	}
 	return pod, nil
 }
 

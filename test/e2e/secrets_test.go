@@ -114,3 +114,69 @@ spec:
 		}
 	}
 }
+
+// TestTaskRunInARestrictedNamespace runs a Task that sets no security context
+// (two script steps, a scripted sidecar, a workspace and a result) in a
+// namespace that enforces the restricted Pod Security Standard: it succeeds
+// unchanged, as a non-root user. A step that asks to be privileged fails at
+// once, naming the step, the field and the policy.
+func TestTaskRunInARestrictedNamespace(t *testing.T) {
+	ns := namespace(t)
+	ctx := context.Background()
+	nsObj, err := kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsObj.Labels["pod-security.kubernetes.io/enforce"] = "restricted"
+	if _, err := kube.CoreV1().Namespaces().Update(ctx, nsObj, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: unchanged}
+spec:
+  workspaces: [{name: scratch, emptyDir: {}}]
+  taskSpec:
+    workspaces: [{name: scratch}]
+    results: [{name: who}]
+    sidecars:
+    - {name: helper, image: SHELL, script: "while true; do sleep 1; done"}
+    steps:
+    - name: write
+      image: SHELL
+      script: |
+        id -u > $(workspaces.scratch.path)/uid
+    - name: report
+      image: SHELL
+      script: |
+        printf 'uid %s' "$(cat $(workspaces.scratch.path)/uid)" | tee $(results.who.path)
+`)
+	tr := waitRunDone(t, ns, "unchanged", metav1.ConditionTrue, "Succeeded", 2*time.Minute)
+	if len(tr.Status.Results) != 1 || tr.Status.Results[0].Value.StringVal != "uid 65532" {
+		t.Errorf("results %+v, want the steps to run as 65532", tr.Status.Results)
+	}
+
+	start := time.Now()
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: privileged}
+spec:
+  taskSpec:
+    steps:
+    - name: docker
+      image: SHELL
+      script: id
+      securityContext: {privileged: true}
+`)
+	tr = waitRunDone(t, ns, "privileged", metav1.ConditionFalse, "PodSecurity", 30*time.Second)
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("the run took %s to fail", took)
+	}
+	for _, want := range []string{`step "docker" (spec.steps[0])`, "securityContext.privileged=true", `"restricted" Pod Security Standard`} {
+		if !strings.Contains(message(tr), want) {
+			t.Errorf("message %q lacks %q", message(tr), want)
+		}
+	}
+}

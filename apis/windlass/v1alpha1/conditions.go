@@ -21,6 +21,7 @@ const (
 	ReasonUnschedulable      = "Unschedulable"        // False: the pod cannot be scheduled
 	ReasonStepTimedOut       = "StepTimedOut"         // False: a step exceeded its own timeout
 	ReasonCreateContainerErr = "CreateContainerError" // False: the runtime could not create a step container
+	ReasonPodSecurity        = "PodSecurity"          // False: a step asks for what the namespace's Pod Security Standard forbids
 
 	// PipelineRun reasons, besides Pending, Running, Succeeded, Failed, TimedOut, Cancelled and InvalidSpec.
 	ReasonCompleted           = "Completed"           // True: succeeded, but some tasks were skipped
