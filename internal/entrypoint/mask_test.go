@@ -225,3 +225,30 @@ exit 3`
 		t.Errorf("results are data and are not masked: %q", st.Results["r"])
 	}
 }
+
+// FuzzMaskWriter: however the output is cut into writes, it is masked the
+// same, and no secret (without the mask's own '*') survives in it.
+func FuzzMaskWriter(f *testing.F) {
+	f.Add("xabcdefghijy pässwörd zzzzz\nabcde\n", "abcdef", "defghi", uint8(3), uint8(9))
+	f.Add("ababababab", "abab", "baba", uint8(1), uint8(5))
+	f.Add("token-long token\r\ntok", "token", "token-long", uint8(0), uint8(17))
+	f.Fuzz(func(t *testing.T, in, s1, s2 string, a, b uint8) {
+		secrets := []string{s1, s2}
+		i, j := min(int(a), len(in)), min(int(b), len(in))
+		if i > j {
+			i, j = j, i
+		}
+		whole := maskAll(t, secrets, in)
+		if got := maskAll(t, secrets, in[:i], in[i:j], in[j:]); got != whole {
+			t.Fatalf("split at %d,%d: %q, whole: %q", i, j, got, whole)
+		}
+		for _, s := range secrets {
+			for _, line := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+				line = strings.TrimSpace(line)
+				if len(line) >= MinMaskLen && !strings.Contains(line, "*") && strings.Contains(whole, line) {
+					t.Fatalf("secret %q survives in %q (input %q)", line, whole, in)
+				}
+			}
+		}
+	})
+}
