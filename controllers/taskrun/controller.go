@@ -484,11 +484,17 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 }
 
 // podSecurityLevel is the Pod Security Standard the namespace enforces, read
-// from the cache (the namespaces' metadata only).
+// from the cache (the namespaces' metadata only), or from the API server
+// when the cache has not seen a namespace made moments ago.
 func (r *Reconciler) podSecurityLevel(ctx context.Context, namespace string) (string, error) {
 	ns := &metav1.PartialObjectMetadata{}
 	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
-	if err := r.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+	key := client.ObjectKey{Name: namespace}
+	err := r.Get(ctx, key, ns)
+	if apierrors.IsNotFound(err) && r.APIReader != nil {
+		err = r.APIReader.Get(ctx, key, ns)
+	}
+	if err != nil {
 		return "", fmt.Errorf("getting namespace %s: %w", namespace, err)
 	}
 	return ns.Labels[podspec.LabelPodSecurityEnforce], nil
