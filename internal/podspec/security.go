@@ -69,11 +69,11 @@ func ApplyPodSecurity(pod *corev1.Pod, level string) error {
 			return deny(fmt.Sprintf("the Task's volume %q (spec.volumes)", v.Name), volumeType(v.VolumeSource), "")
 		}
 	}
-	ps := pod.Spec.SecurityContext
-	if ps == nil {
-		ps = &corev1.PodSecurityContext{}
-		pod.Spec.SecurityContext = ps
+	ps := &corev1.PodSecurityContext{}
+	if pod.Spec.SecurityContext != nil {
+		ps = pod.Spec.SecurityContext.DeepCopy() // the run's pod template's own
 	}
+	pod.Spec.SecurityContext = ps
 	const podField = "the TaskRun's spec.podTemplate"
 	switch {
 	case ps.RunAsNonRoot != nil && !*ps.RunAsNonRoot:

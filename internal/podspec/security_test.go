@@ -116,10 +116,12 @@ func TestApplyPodSecurity(t *testing.T) {
 }
 
 // The Task's own securityContext, shared by its steps through the
-// stepTemplate, is not changed by the defaulting.
+// stepTemplate, and the run's pod template are not changed by the defaulting.
 func TestApplyPodSecurityLeavesTheTaskAlone(t *testing.T) {
 	tpl := &corev1.SecurityContext{RunAsUser: ptr.To[int64](1000)}
-	in := Input{Run: taskRun(nil), PodSecurity: PodSecurityRestricted, Spec: &windlassv1.TaskSpec{
+	in := Input{Run: taskRun(func(tr *windlassv1.TaskRun) {
+		tr.Spec.PodTemplate = &windlassv1.PodTemplate{SecurityContext: &corev1.PodSecurityContext{FSGroup: ptr.To[int64](3)}}
+	}), PodSecurity: PodSecurityRestricted, Spec: &windlassv1.TaskSpec{
 		StepTemplate: &windlassv1.StepTemplate{SecurityContext: tpl},
 		Steps:        []windlassv1.Step{{Name: "a", Image: "a", Command: []string{"x"}}, {Name: "b", Image: "b", Command: []string{"y"}}},
 	}}
@@ -128,5 +130,8 @@ func TestApplyPodSecurityLeavesTheTaskAlone(t *testing.T) {
 	}
 	if tpl.AllowPrivilegeEscalation != nil || tpl.Capabilities != nil {
 		t.Fatalf("the stepTemplate was changed: %+v", tpl)
+	}
+	if psc := in.Run.Spec.PodTemplate.SecurityContext; psc.RunAsNonRoot != nil || psc.SeccompProfile != nil {
+		t.Fatalf("the run's pod template was changed: %+v", psc)
 	}
 }
