@@ -131,11 +131,23 @@ func TestTaskRunInARestrictedNamespace(t *testing.T) {
 	if _, err := kube.CoreV1().Namespaces().Update(ctx, nsObj, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// Credentials are written into $HOME by the entrypoint, as the step's (non-root) user.
+	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "git", Annotations: map[string]string{"windlass.dev/git-0": "https://git.example"}},
+		Type:       corev1.SecretTypeBasicAuth, StringData: map[string]string{"username": "ci", "password": "restricted-pw"},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "builder"},
+		Secrets: []corev1.ObjectReference{{Name: "git"}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	createRun(t, ns, `
 apiVersion: windlass.dev/v1alpha1
 kind: TaskRun
 metadata: {name: unchanged}
 spec:
+  serviceAccountName: builder
   workspaces: [{name: scratch, emptyDir: {}}]
   taskSpec:
     workspaces: [{name: scratch}]
@@ -147,6 +159,7 @@ spec:
       image: SHELL
       script: |
         id -u > $(workspaces.scratch.path)/uid
+        cat $HOME/.git-credentials
     - name: report
       image: SHELL
       script: |
@@ -154,7 +167,10 @@ spec:
 `)
 	tr := waitRunDone(t, ns, "unchanged", metav1.ConditionTrue, "Succeeded", 2*time.Minute)
 	if len(tr.Status.Results) != 1 || tr.Status.Results[0].Value.StringVal != "uid 65532" {
-		t.Errorf("results %+v, want the steps to run as 65532", tr.Status.Results)
+		t.Errorf("results %+v, want the steps to run as 65532 (the image's default user is root)", tr.Status.Results)
+	}
+	if out := logs(t, ns, tr.Status.PodName, "step-write"); strings.TrimSpace(out) != "https://ci:***@git.example" {
+		t.Errorf("the step's credentials, masked, are %q", out)
 	}
 
 	start := time.Now()
