@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	fs := flag.NewFlagSet("entrypoint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o entrypoint.Options
-	var dirs, results listFlag
+	var dirs, results, maskEnv, maskPaths listFlag
 	fs.StringVar(&o.Step, "step", "", "the step's name")
 	fs.StringVar(&o.WaitFile, "wait-file", "", "run after this file (skip after FILE.err) appears")
 	fs.StringVar(&o.PostFile, "post-file", "", "write this file (FILE.err on failure) when done")
@@ -57,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	fs.Var(&results, "result", "name of a result to collect (last step); repeatable")
 	fs.IntVar(&o.MaxResultBytes, "max-result-bytes", 64<<10, "results larger than this in total fail the step")
 	fs.Var(&dirs, "mkdir", "directory to create before running; repeatable")
+	fs.Var(&maskEnv, "mask-env", "environment variable holding a Secret value, masked in the output; repeatable")
+	fs.Var(&maskPaths, "mask-path", "file or directory of Secret values, masked in the output; repeatable")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	copyTo := fs.String("copy-to", "", "copy this binary to PATH and exit (the init-container fallback)")
 	if err := fs.Parse(args); err != nil {
@@ -69,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	if *copyTo != "" {
 		return copySelf(*copyTo)
 	}
-	o.Command, o.Dirs, o.Results = fs.Args(), dirs, results
+	o.Command, o.Dirs, o.Results, o.MaskEnv, o.MaskPaths = fs.Args(), dirs, results, maskEnv, maskPaths
 	o.Script = os.Getenv(ScriptEnv)
 	o.MessageFile = os.Getenv(entrypoint.MessageFileEnv) // stays set: the step writes it
 	if creds := os.Getenv(CredsEnv); creds != "" {

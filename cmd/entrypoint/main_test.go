@@ -44,3 +44,18 @@ func TestRunFlagsAndScriptEnv(t *testing.T) {
 		t.Fatalf("script run: %d %v %q", code, err, out.String())
 	}
 }
+
+func TestRunMaskFlags(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "key"), []byte("file-secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("WL_SECRET", "env-secret")
+	t.Setenv(ScriptEnv, `echo "$WL_SECRET"; cat `+filepath.Join(dir, "key"))
+	var out bytes.Buffer
+	args := []string{"--termination-path", filepath.Join(dir, "t"), "--script-dir", filepath.Join(dir, "scripts"),
+		"--mask-env", "WL_SECRET", "--mask-path", filepath.Join(dir, "key")}
+	if code, err := run(context.Background(), args, &out, &out); code != 0 || err != nil || out.String() != "***\n***" {
+		t.Fatalf("masked run: %d %v %q", code, err, out.String())
+	}
+}

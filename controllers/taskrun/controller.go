@@ -112,6 +112,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // +kubebuilder:rbac:groups="",resources=pods/log,verbs=get
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create
 // +kubebuilder:rbac:groups="",resources=serviceaccounts;secrets,verbs=get
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
 // Reconcile moves one TaskRun forward and persists its status once, at the end.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
@@ -471,7 +472,15 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	if err != nil {
 		return r.retry(ctx, tr, err)
 	}
-	pod, err := podspec.Build(podspec.Input{Run: tr, Spec: final, TaskName: taskName, Images: images, Credentials: creds}, r.Opts.Pod)
+	level, err := r.podSecurityLevel(ctx, tr.Namespace)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	pod, err := podspec.Build(podspec.Input{Run: tr, Spec: final, TaskName: taskName, Images: images, Credentials: creds, PodSecurity: level}, r.Opts.Pod)
+	if perr := (*podspec.PolicyError)(nil); errors.As(err, &perr) {
+		finish(tr, now, false, windlassv1.ReasonPodSecurity, err.Error())
+		return ctrl.Result{}, nil
+	}
 	if err != nil {
 		return invalid(err)
 	}
@@ -507,6 +516,23 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	tr.Status.PodName = pod.Name
 	setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, "The pod is starting.")
 	return ctrl.Result{}, nil
+}
+
+// podSecurityLevel is the Pod Security Standard the namespace enforces, read
+// from the cache (the namespaces' metadata only), or from the API server
+// when the cache has not seen a namespace made moments ago.
+func (r *Reconciler) podSecurityLevel(ctx context.Context, namespace string) (string, error) {
+	ns := &metav1.PartialObjectMetadata{}
+	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	key := client.ObjectKey{Name: namespace}
+	err := r.Get(ctx, key, ns)
+	if apierrors.IsNotFound(err) && r.APIReader != nil {
+		err = r.APIReader.Get(ctx, key, ns)
+	}
+	if err != nil {
+		return "", fmt.Errorf("getting namespace %s: %w", namespace, err)
+	}
+	return ns.Labels[podspec.LabelPodSecurityEnforce], nil
 }
 
 // lookupImages asks the registry what each command-less step's image runs.

@@ -153,7 +153,7 @@ func writePrivate(path string, data []byte) error {
 }
 
 // secretValues returns the secret values among the credentials (passwords,
-// registry auths and tokens), to mask them in what the step reports. Files
+// registry auths and tokens, SSH keys), to mask them in what the step reports. Files
 // that cannot be read give nothing: WriteCredentials already failed on them.
 func secretValues(creds []Credential) []string {
 	var out []string
@@ -162,6 +162,10 @@ func secretValues(creds []Credential) []string {
 		case SecretBasicAuth:
 			if _, p, err := basicAuth(c.Dir); err == nil {
 				out = append(out, p, strings.TrimSpace(p))
+			}
+		case SecretSSHAuth:
+			if key, err := os.ReadFile(filepath.Join(c.Dir, "ssh-privatekey")); err == nil {
+				out = append(out, string(key))
 			}
 		case SecretDockerConfigJSON:
 			var cfg struct {

@@ -53,6 +53,11 @@ type Options struct {
 	// non-zero (onError: continue too: the line is then in the step's state,
 	// though the TaskRun does not fail), masked and cut to the budget.
 	MessageFile string
+	// MaskEnv names the variables and MaskPaths the files and directories
+	// that hold Secret values given to the step: their values, and those of
+	// the Credentials, are replaced by *** in the step's output and message.
+	MaskEnv   []string
+	MaskPaths []string
 }
 
 // Run runs the step and returns the exit code the container should exit with.
@@ -84,14 +89,25 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) 
 			success = false
 		}
 	}
+	var secrets []string
 	if st.Reason == "" {
-		st = runStep(ctx, o, stdout, stderr)
+		secrets = SecretValues(o.MaskEnv, o.MaskPaths, o.Credentials)
+		if masks := NewMasks(secrets); masks != nil {
+			mout, merr := masks.Writer(stdout), masks.Writer(stderr)
+			st = runStep(ctx, o, true, mout, merr)
+			// What was held back to see whether a secret follows. Results
+			// framed into the log below are written unmasked: they are data.
+			_, _ = mout.Flush(), merr.Flush()
+		} else {
+			// The step's output goes straight to the container's (no pipes).
+			st = runStep(ctx, o, false, stdout, stderr)
+		}
 		st.WaitedFrom = waitedFrom
 		success = st.Reason == ReasonCompleted || o.OnErrorContinue && st.Reason == ReasonError
 	}
 	if st.Reason == ReasonError && o.MessageFile != "" {
 		// Before the results, which go to the log if the two do not fit.
-		st.Message = failureMessage(o.MessageFile, secretValues(o.Credentials), st, o.TerminationBudget)
+		st.Message = failureMessage(o.MessageFile, secrets, st, o.TerminationBudget)
 	}
 	if len(o.Results) > 0 {
 		if err := collectResults(o, &st, stdout); err != nil {
@@ -112,7 +128,7 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) 
 }
 
 // runStep runs the command (or script) and reports how it ended.
-func runStep(ctx context.Context, o Options, stdout, stderr io.Writer) (st State) {
+func runStep(ctx context.Context, o Options, masked bool, stdout, stderr io.Writer) (st State) {
 	st.StartedAt = time.Now().UnixMilli()
 	defer func() { st.FinishedAt = time.Now().UnixMilli() }()
 	argv, err := o.argv()
@@ -128,6 +144,11 @@ func runStep(ctx context.Context, o Options, stdout, stderr io.Writer) (st State
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = stdout, stderr, os.Stdin
+	if masked {
+		// The output goes through pipes to the masks: a background process
+		// that keeps them open must not hold the step past its end.
+		cmd.WaitDelay = 2 * time.Second
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		st.Reason, st.Message, st.ExitCode = ReasonStartError, fmt.Sprintf("starting %s: %v", argv[0], err), 127
@@ -205,6 +226,7 @@ func (o Options) argv() ([]string, error) {
 	if err := os.MkdirAll(o.ScriptDir, 0o777); err != nil {
 		return nil, fmt.Errorf("creating the script directory: %w", err)
 	}
+	_ = os.Chmod(o.ScriptDir, 0o777) // shared by steps running as different users
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		return nil, fmt.Errorf("writing the script: %w", err)
 	}

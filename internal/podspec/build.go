@@ -49,6 +49,9 @@ type Input struct {
 	Images map[string]ImageConfig
 	// Credentials are the annotated Secrets of the run's service account.
 	Credentials []Credential
+	// PodSecurity is the Pod Security Standard level the run's namespace
+	// enforces (its pod-security.kubernetes.io/enforce label); see ApplyPodSecurity.
+	PodSecurity string
 }
 
 // Credential is a Secret of the run's service account annotated
@@ -164,12 +167,14 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 	if maxResults <= 0 {
 		maxResults = 64 << 10
 	}
+	masks := &maskVolumes{}
 	for i, st := range spec.Steps {
 		c, err := stepContainer(i, st, spec, in, podEnv, budget, maxResults)
 		if err != nil {
 			return nil, err
 		}
 		c.VolumeMounts = concatMounts(internal, credMounts, wsMounts, c.VolumeMounts)
+		masks.apply(&c, pod.Spec.Volumes)
 		if credEnv != nil {
 			c.Env = append(c.Env, *credEnv)
 			if !hasEnv(c.Env, "HOME") {
@@ -178,7 +183,11 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 		}
 		pod.Spec.Containers = append(pod.Spec.Containers, c)
 	}
+	pod.Spec.Volumes = append(pod.Spec.Volumes, masks.volumes...)
 	applyPodTemplate(&pod.Spec, run.Spec.PodTemplate)
+	if err := ApplyPodSecurity(pod, in.PodSecurity); err != nil {
+		return nil, err
+	}
 	return pod, nil
 }
 
@@ -354,7 +363,7 @@ func credentials(creds []Credential) ([]corev1.Volume, []corev1.VolumeMount, *co
 	mounts := []corev1.VolumeMount{{Name: "windlass-home", MountPath: HomeDir}}
 	var desc []entrypoint.Credential
 	for i, c := range creds {
-		name := fmt.Sprintf("windlass-creds-%d", i)
+		name := fmt.Sprintf("%s%d", volumeCredsPrefix, i)
 		dir := fmt.Sprintf("/windlass/creds/%d", i)
 		vols = append(vols, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: c.SecretName, DefaultMode: ptr.To[int32](0o444),
@@ -369,6 +378,12 @@ func credentials(creds []Credential) ([]corev1.Volume, []corev1.VolumeMount, *co
 	env := literalEnv("WINDLASS_CREDENTIALS", string(b))
 	return vols, mounts, &env, nil
 }
+
+// volumeCredsPrefix names the credential Secrets' volumes: the entrypoint
+// knows their secret values from the credentials' description.
+const volumeCredsPrefix = "windlass-creds-"
+
+func isCredentialVolume(name string) bool { return strings.HasPrefix(name, volumeCredsPrefix) }
 
 func hasEnv(env []corev1.EnvVar, name string) bool {
 	for _, e := range env {

@@ -21,6 +21,7 @@ const (
 	ReasonUnschedulable      = "Unschedulable"        // False: the pod cannot be scheduled
 	ReasonStepTimedOut       = "StepTimedOut"         // False: a step exceeded its own timeout
 	ReasonCreateContainerErr = "CreateContainerError" // False: the runtime could not create a step container
+	ReasonPodSecurity        = "PodSecurity"          // False: a step asks for what the namespace's Pod Security Standard forbids
 	// Unknown while a registry does not answer (it is retried with backoff),
 	// then False at the run's transient-error deadline.
 	ReasonRegistryUnavailable = "RegistryUnavailable"
