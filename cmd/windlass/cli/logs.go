@@ -107,11 +107,13 @@ func (e *env) followToEnd(ctx context.Context, r run, o logOptions) error {
 		return err
 	}
 	for {
-		_, conds, err := e.get(ctx, r)
+		obj, conds, err := e.get(ctx, r)
 		if err != nil {
 			return err
 		}
 		if out, done := outcome(r, conds); done {
+			state, dur, _ := e.progress(ctx, r, obj, conds)
+			fmt.Fprintf(e.errOut, "%s, %s\n", state, dur)
 			return out
 		}
 		select {

@@ -3,6 +3,7 @@ package view
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -121,6 +122,13 @@ func DescribePipelineRun(w io.Writer, d Described, now time.Time) error {
 	order := TaskOrder(pr.Status.PipelineSpec)
 	if order == nil {
 		order = TaskOrder(pr.Spec.PipelineSpec)
+	}
+	if order == nil { // not resolved (yet): the tasks that ran
+		for _, tr := range d.TaskRuns {
+			if t := tr.Labels[pipeline.LabelPipelineTask]; len(byTask[t]) > 0 && !slices.Contains(order, t) {
+				order = append(order, t)
+			}
+		}
 	}
 	fmt.Fprintln(w, "\nTasks")
 	tt := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)

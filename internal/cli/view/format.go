@@ -130,14 +130,15 @@ func Duration(start, end *metav1.Time, now time.Time) string {
 	return Human(stop.Sub(start.Time))
 }
 
-// Human writes d briefly: 850ms, 42s, 3m5s, 2h10m, 3d4h.
+// Human writes d briefly: <1s, 42s, 3m5s, 2h10m, 3d4h (the API keeps
+// times to the second, so nothing finer is shown).
 func Human(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}
 	switch {
 	case d < time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
+		return "<1s"
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Seconds()))
 	case d < time.Hour:

@@ -28,23 +28,25 @@ func (t Table) Write(w io.Writer) error {
 	return tw.Flush()
 }
 
-// newestFirst orders objects by creation time, newest first, then by name.
+// newestFirst sorts items in place by creation time, newest first, then by
+// name, and points at each.
 func newestFirst[T any](items []T, created func(*T) time.Time, name func(*T) string) []*T {
+	sort.SliceStable(items, func(i, j int) bool {
+		ci, cj := created(&items[i]), created(&items[j])
+		if !ci.Equal(cj) {
+			return ci.After(cj)
+		}
+		return name(&items[i]) < name(&items[j])
+	})
 	out := make([]*T, len(items))
 	for i := range items {
 		out[i] = &items[i]
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		ci, cj := created(out[i]), created(out[j])
-		if !ci.Equal(cj) {
-			return ci.After(cj)
-		}
-		return name(out[i]) < name(out[j])
-	})
 	return out
 }
 
-// PipelineRuns is the table of `windlass list pipelineruns`, newest first.
+// PipelineRuns is the table of `windlass list pipelineruns`, newest first
+// (items are sorted so).
 func PipelineRuns(items []windlassv1.PipelineRun, now time.Time) Table {
 	t := Table{Header: []string{"NAME", "PIPELINE", "AGE", "DURATION", "STATUS", "REASON"}}
 	for _, pr := range newestFirst(items, func(p *windlassv1.PipelineRun) time.Time { return p.CreationTimestamp.Time }, func(p *windlassv1.PipelineRun) string { return p.Name }) {
@@ -58,7 +60,8 @@ func PipelineRuns(items []windlassv1.PipelineRun, now time.Time) Table {
 	return t
 }
 
-// TaskRuns is the table of `windlass list taskruns`, newest first.
+// TaskRuns is the table of `windlass list taskruns`, newest first (items
+// are sorted so).
 func TaskRuns(items []windlassv1.TaskRun, now time.Time) Table {
 	t := Table{Header: []string{"NAME", "TASK", "AGE", "DURATION", "STATUS", "REASON"}}
 	for _, tr := range newestFirst(items, func(p *windlassv1.TaskRun) time.Time { return p.CreationTimestamp.Time }, func(p *windlassv1.TaskRun) string { return p.Name }) {

@@ -201,7 +201,7 @@ func TestPrintObjects(t *testing.T) {
 
 func TestHuman(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		-time.Second: "0ms", 850 * time.Millisecond: "850ms", 42 * time.Second: "42s", 3*time.Minute + 5*time.Second: "3m5s",
+		-time.Second: "<1s", 850 * time.Millisecond: "<1s", 42 * time.Second: "42s", 3*time.Minute + 5*time.Second: "3m5s",
 		3 * time.Minute: "3m", 2*time.Hour + 10*time.Minute: "2h10m", 5 * time.Hour: "5h", 76 * time.Hour: "3d4h", 72 * time.Hour: "3d",
 	} {
 		if got := Human(d); got != want {
