@@ -262,13 +262,24 @@ func TestCLI(t *testing.T) {
 		`(?m)^Status:\s+Failed \(Failed\)$`,
 		`(?m)^  third\s+Failed\s+\S+\s+Failed: .*check`,
 		`(?m)^    └ check\s+Error\s+\S+\s+exit code 3`,
-		`(?m)^  never\s+WhenExpressionsFalse`,
+		`(?m)^  never\s+Skipped\s+-\s+(PipelineRunStopping|WhenExpressionsFalse)$`,
+		`(?m)^Skipped tasks\n  never\s+(PipelineRunStopping|WhenExpressionsFalse)\s+\S`,
 		`(?m)^Last lines of failed step third:check\n  \| about to fail\n  \| boom: the check failed$`,
 		`(?m)^  fail\s+yes$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("describe lacks %s:\n%s", re, r.stdout)
 		}
+	}
+
+	r = cli(t, ns, "describe", okRun)
+	for _, re := range []string{`(?m)^Status:\s+Succeeded \(Completed\)$`, `(?m)^  never\s+Skipped\s+-\s+WhenExpressionsFalse$`, `(?m)^  fail\s+no$`} {
+		if !regexp.MustCompile(re).MatchString(r.stdout) {
+			t.Errorf("describe lacks %s:\n%s", re, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "Last lines of failed step") {
+		t.Errorf("describe of a succeeded run shows a failed step:\n%s", r.stdout)
 	}
 
 	// Bad input: exit 2, naming the flag.

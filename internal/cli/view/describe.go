@@ -115,9 +115,9 @@ func DescribePipelineRun(w io.Writer, d Described, now time.Time) error {
 	for i := range d.Approvals {
 		gates[d.Approvals[i].Spec.PipelineTask] = &d.Approvals[i]
 	}
-	skipped := map[string]bool{}
+	skipped := map[string]string{}
 	for _, s := range pr.Status.SkippedTasks {
-		skipped[s.Name] = true
+		skipped[s.Name] = s.Reason
 	}
 	order := TaskOrder(pr.Status.PipelineSpec)
 	if order == nil {
@@ -145,8 +145,8 @@ func DescribePipelineRun(w io.Writer, d Described, now time.Time) error {
 				}
 				taskRows(tt, label, tr, now)
 			}
-		case skipped[name]:
-			fmt.Fprintf(tt, "  %s\tSkipped\t-\t-\n", name)
+		case skipped[name] != "":
+			fmt.Fprintf(tt, "  %s\tSkipped\t-\t%s\n", name, skipped[name])
 		default:
 			fmt.Fprintf(tt, "  %s\tNot started\t-\t-\n", name)
 		}
