@@ -273,7 +273,7 @@ func TestCLI(t *testing.T) {
 	}
 
 	r = cli(t, ns, "describe", okRun)
-	for _, re := range []string{`(?m)^Status:\s+Succeeded \(Completed\)$`, `(?m)^  never\s+Skipped\s+-\s+WhenExpressionsFalse$`, `(?m)^  fail\s+no$`} {
+	for _, re := range []string{`(?m)^Status:\s+Succeeded \(Completed\)$`, `(?m)^  never\s+Skipped\s+-\s+WhenExpressionsFalse$`} {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("describe lacks %s:\n%s", re, r.stdout)
 		}
