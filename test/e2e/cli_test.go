@@ -282,6 +282,16 @@ func TestCLI(t *testing.T) {
 		t.Errorf("describe of a succeeded run shows a failed step:\n%s", r.stdout)
 	}
 
+	// Shell completion offers the runs from the cluster.
+	r = cli(t, ns, "__complete", "describe", "cli-demo-run-")
+	if r.want(t, 0, ""); !strings.Contains(r.stdout, okRun+"\tpipelinerun\n") || !strings.Contains(r.stdout, okRun+"-first\ttaskrun\n") {
+		t.Errorf("completion of describe: %q", r.stdout)
+	}
+	r = cli(t, ns, "__complete", "start", "pipeline", "cli-")
+	if r.want(t, 0, ""); !strings.Contains(r.stdout, "cli-demo\tpipeline\n") || !strings.Contains(r.stdout, "cli-sleep\tpipeline\n") {
+		t.Errorf("completion of start pipeline: %q", r.stdout)
+	}
+
 	// Bad input: exit 2, naming the flag.
 	cli(t, ns, "start", "pipeline", "cli-demo", "-p", "word=x", "-p", "nope=1").want(t, 2, `-p "nope=1": the pipeline or task declares no param "nope"`)
 	cli(t, ns, "start", "pipeline", "cli-demo", "--use-param-defaults").want(t, 2, "param word has no default")

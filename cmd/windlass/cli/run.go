@@ -124,10 +124,11 @@ func (e *env) waitCmd() *cobra.Command {
 // waitRun polls the run until it ends, printing its progress to stderr: one
 // line rewritten in place on a terminal, a line per change otherwise.
 func (e *env) waitRun(ctx context.Context, r run, timeout time.Duration) error {
+	var expired <-chan time.Time // the requests keep their own context: --timeout ends only the waiting
 	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
 	}
 	tty := isTerminal(e.errOut)
 	last := ""
@@ -135,7 +136,7 @@ func (e *env) waitRun(ctx context.Context, r run, timeout time.Duration) error {
 	defer tick.Stop()
 	for {
 		obj, conds, err := e.get(ctx, r)
-		if err != nil && ctx.Err() == nil {
+		if err != nil {
 			return err
 		}
 		if err == nil {
@@ -156,13 +157,12 @@ func (e *env) waitRun(ctx context.Context, r run, timeout time.Duration) error {
 		}
 		select {
 		case <-ctx.Done():
+			return ctx.Err()
+		case <-expired:
 			if tty {
 				fmt.Fprintln(e.errOut)
 			}
-			if ctx.Err() == context.DeadlineExceeded {
-				return exit.WithCode(exit.TimedOut, fmt.Errorf("%s still runs after %s", r, timeout))
-			}
-			return ctx.Err()
+			return exit.WithCode(exit.TimedOut, fmt.Errorf("%s still runs after %s", r, timeout))
 		case <-tick.C:
 		}
 	}
