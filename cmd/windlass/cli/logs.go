@@ -204,11 +204,17 @@ func (e *env) feed(ctx context.Context, r run, follow bool, o logOptions, lanes 
 }
 
 // sortTaskRuns orders TaskRuns by their task's place in the pipeline, then
-// attempt, matrix index and name.
+// attempt, matrix index and name; tasks not in order last.
 func sortTaskRuns(trs []windlassv1.TaskRun, order []string) {
 	rank := map[string]int{}
 	for i, n := range order {
 		rank[n] = i
+	}
+	place := func(tr *windlassv1.TaskRun) int { // tasks not in order (unknown yet) go last
+		if r, ok := rank[tr.Labels[pipeline.LabelPipelineTask]]; ok {
+			return r
+		}
+		return len(order)
 	}
 	num := func(tr *windlassv1.TaskRun, label string) int {
 		n, _ := strconv.Atoi(tr.Labels[label])
@@ -216,9 +222,9 @@ func sortTaskRuns(trs []windlassv1.TaskRun, order []string) {
 	}
 	sort.SliceStable(trs, func(i, j int) bool {
 		a, b := &trs[i], &trs[j]
-		ta, tb := a.Labels[pipeline.LabelPipelineTask], b.Labels[pipeline.LabelPipelineTask]
-		if rank[ta] != rank[tb] {
-			return rank[ta] < rank[tb]
+		ra, rb := place(a), place(b)
+		if ra != rb {
+			return ra < rb
 		}
 		if x, y := num(a, pipeline.LabelAttempt), num(b, pipeline.LabelAttempt); x != y {
 			return x < y
