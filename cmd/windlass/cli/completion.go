@@ -65,7 +65,8 @@ func metaOf[T any, P interface {
 // completions adds completion of flag values from the cluster (cobra adds
 // the `completion` command itself).
 func (e *env) completions(root *cobra.Command) {
-	root.RegisterFlagCompletionFunc("namespace", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	// The only error is an unknown flag name, and the flag is root's own.
+	_ = root.RegisterFlagCompletionFunc("namespace", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		c, err := e.clients()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp

@@ -111,7 +111,7 @@ func (e *env) followToEnd(ctx context.Context, r run, o logOptions) error {
 		if err != nil {
 			return err
 		}
-		if out, done := outcome(r, conds); done {
+		if done, out := outcome(conds); done {
 			state, dur, _ := e.progress(ctx, r, obj, conds)
 			fmt.Fprintf(e.errOut, "%s, %s\n", state, dur)
 			return out

@@ -105,8 +105,8 @@ func (e *env) rerunCmd() *cobra.Command {
 		Short: "Run a PipelineRun or TaskRun again: same params and workspaces, a new name",
 		RunE: func(cmd *cobra.Command, a []string) error {
 			ctx := cmd.Context()
-			if err := view.CheckFormat(f.output, view.FormatYAML, view.FormatJSON, view.FormatName); err != nil {
-				return exit.WithCode(exit.Usage, err)
+			if err := syntax(&f); err != nil {
+				return err
 			}
 			r, err := e.lookupRun(ctx, a[0])
 			if err != nil {
@@ -142,8 +142,6 @@ func (e *env) rerunCmd() *cobra.Command {
 	}
 	e.runArg(cmd)
 	f.bind(cmd, false)
-	cmd.Flags().MarkHidden("param")
-	cmd.Flags().MarkHidden("workspace")
 	return cmd
 }
 

@@ -83,16 +83,14 @@ func (e *env) childTaskRuns(ctx context.Context, ns, pr string) ([]windlassv1.Ta
 	return list.Items, err
 }
 
-// outcome is the quiet exit error of a finished run (nil when it succeeded).
-func outcome(r run, conds []metav1.Condition) (error, bool) {
+// outcome tells whether a run has ended and, if so, the quiet exit error
+// its outcome is (nil when it succeeded).
+func outcome(conds []metav1.Condition) (bool, error) {
 	code, done := exit.Outcome(view.Succeeded(conds))
-	if !done {
-		return nil, false
+	if !done || code == exit.OK {
+		return done, nil
 	}
-	if code == exit.OK {
-		return nil, true
-	}
-	return &exit.Error{Code: code}, true
+	return true, &exit.Error{Code: code}
 }
 
 // runArg completes and checks the one RUN argument.
@@ -151,7 +149,7 @@ func (e *env) waitRun(ctx context.Context, r run, timeout time.Duration) error {
 				fmt.Fprintf(e.errOut, "%s, %s\n", state, dur)
 			}
 			last = state
-			if out, done := outcome(r, conds); done {
+			if done, out := outcome(conds); done {
 				return out
 			}
 		}

@@ -43,14 +43,16 @@ a default take it. An unknown param, a bad value or a missing one is exit code 2
 Workspaces (-w, repeatable):
 `
 
+// bind adds the flags of what happens after a run is created; with start,
+// also those that make the run.
 func (f *runFlags) bind(cmd *cobra.Command, start bool) {
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&f.params, "param", "p", nil, "a param: NAME=VALUE, LIST=a,b, OBJ.KEY=VALUE (see above)")
-	fl.StringArrayVarP(&f.workspaces, "workspace", "w", nil, "a workspace: name=WS,claimName=PVC|emptyDir=|volumeClaimTemplateFile=F|config=CM|secret=S[,subPath=DIR]")
 	fl.BoolVar(&f.showlog, "showlog", false, "follow the run's logs to its end and exit with its outcome (0 succeeded, 1 failed, 3 timed out)")
 	fl.BoolVar(&f.wait, "wait", false, "wait for the run to end (progress on stderr) and exit with its outcome")
 	fl.StringVarP(&f.output, "output", "o", "", "print the created run as yaml, json or name (default: its bare name)")
 	if start {
+		fl.StringArrayVarP(&f.params, "param", "p", nil, "a param: NAME=VALUE, LIST=a,b, OBJ.KEY=VALUE (see above)")
+		fl.StringArrayVarP(&f.workspaces, "workspace", "w", nil, "a workspace: name=WS,claimName=PVC|emptyDir=|volumeClaimTemplateFile=F|config=CM|secret=S[,subPath=DIR]")
 		fl.StringVarP(&f.serviceAccount, "serviceaccount", "s", "", "the service account the run's pods run as")
 		fl.DurationVar(&f.timeout, "timeout", 0, "the run's timeout (e.g. 10m; default: the controller's, 1h)")
 		fl.BoolVar(&f.useDefaults, "use-param-defaults", false, "let params that are not given take their declared defaults")

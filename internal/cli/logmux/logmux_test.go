@@ -135,10 +135,14 @@ func TestLinesAreNeverSplit(t *testing.T) {
 			for i := range n {
 				line := fmt.Sprintf("%s-%05d %s\n", task, i, strings.Repeat("x", i%97))
 				mid := len(line) / 3
-				io.WriteString(w, line[:mid])
-				io.WriteString(w, line[mid:])
+				if _, err := io.WriteString(w, line[:mid]); err != nil {
+					return
+				}
+				if _, err := io.WriteString(w, line[mid:]); err != nil {
+					return
+				}
 			}
-			io.WriteString(w, task+"-last-without-newline")
+			_, _ = io.WriteString(w, task+"-last-without-newline") // a failed write shows as missing lines
 			w.Close()
 		}()
 		lanes <- Lane{Task: task, Steps: []Step{{Name: "s", Open: func(context.Context) (io.ReadCloser, error) { return r, nil }}}}

@@ -35,11 +35,6 @@ type Options struct {
 	Given []windlassv1.Param
 }
 
-type binding struct {
-	name  string
-	value windlassv1.ParamValue
-}
-
 // Bind parses the -p flags against the declared params. An error names the
 // flag and says what is wrong.
 func Bind(flags []string, declared []windlassv1.ParamSpec, o Options) ([]windlassv1.Param, error) {
@@ -138,7 +133,7 @@ func assign(flag string, spec windlassv1.ParamSpec, declared bool, key, value st
 			}
 			var m map[string]string
 			if err := json.Unmarshal([]byte(value), &m); err != nil {
-				return nil, fmt.Errorf("-p %q: not a JSON object of strings: %v", flag, err)
+				return nil, fmt.Errorf("-p %q: not a JSON object of strings: %w", flag, err)
 			}
 			for k, v := range m {
 				obj[k] = v
@@ -170,7 +165,7 @@ func arrayItems(flag, value string) ([]string, error) {
 	if strings.HasPrefix(strings.TrimSpace(value), "[") {
 		var items []string
 		if err := json.Unmarshal([]byte(value), &items); err != nil {
-			return nil, fmt.Errorf("-p %q: not a JSON array of strings: %v", flag, err)
+			return nil, fmt.Errorf("-p %q: not a JSON array of strings: %w", flag, err)
 		}
 		return items, nil
 	}

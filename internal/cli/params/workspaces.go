@@ -54,11 +54,11 @@ func Workspace(flag string, readFile func(string) ([]byte, error)) (windlassv1.W
 			sources++
 			data, err := readFile(v)
 			if err != nil {
-				return b, fmt.Errorf("-w %q: %v", flag, err)
+				return b, fmt.Errorf("-w %q: %w", flag, err)
 			}
 			pvc := &corev1.PersistentVolumeClaim{}
 			if err := yaml.UnmarshalStrict(data, pvc); err != nil {
-				return b, fmt.Errorf("-w %q: %s is not a PersistentVolumeClaim: %v", flag, v, err)
+				return b, fmt.Errorf("-w %q: %s is not a PersistentVolumeClaim: %w", flag, v, err)
 			}
 			b.VolumeClaimTemplate = pvc
 		default:

@@ -59,11 +59,9 @@ func PrintObjects(w io.Writer, format string, gvk schema.GroupVersionKind, objs 
 		}
 		return nil
 	case FormatJSON, FormatYAML:
-		var v any = objs
+		var v any = map[string]any{"apiVersion": "v1", "kind": "List", "items": objs}
 		if len(objs) == 1 {
 			v = objs[0]
-		} else {
-			v = map[string]any{"apiVersion": "v1", "kind": "List", "items": objs}
 		}
 		if format == FormatYAML {
 			b, err := yaml.Marshal(v)

@@ -153,21 +153,26 @@ func TestTables(t *testing.T) {
 	old.Status = windlassv1.PipelineRunStatus{Conditions: cond(metav1.ConditionTrue, "Completed", ""), StartTime: ptr(at(50 * time.Hour)), CompletionTime: ptr(at(48*time.Hour + 55*time.Minute))}
 
 	var buf bytes.Buffer
-	PipelineRuns([]windlassv1.PipelineRun{*old, *d.Run, *pending, *running}, now).Write(&buf)
-	buf.WriteString("\n")
-	TaskRuns(d.TaskRuns, now).Write(&buf)
-	buf.WriteString("\n")
-	Pipelines([]windlassv1.Pipeline{
-		{ObjectMeta: metav1.ObjectMeta{Name: "ci", CreationTimestamp: at(72 * time.Hour)}, Spec: *d.Run.Status.PipelineSpec},
-		{ObjectMeta: metav1.ObjectMeta{Name: "a-empty", CreationTimestamp: at(90 * time.Second)}},
-	}, now).Write(&buf)
-	buf.WriteString("\n")
-	Tasks([]windlassv1.Task{{ObjectMeta: metav1.ObjectMeta{Name: "go-test", CreationTimestamp: at(time.Hour)},
-		Spec: windlassv1.TaskSpec{Params: []windlassv1.ParamSpec{{Name: "sha"}, {Name: "pkg"}}, Steps: make([]windlassv1.Step, 3)}}}, now).Write(&buf)
-	buf.WriteString("\n")
-	EventListeners([]triggersv1.EventListener{{ObjectMeta: metav1.ObjectMeta{Name: "github", CreationTimestamp: at(3 * time.Hour)},
-		Status: triggersv1.EventListenerStatus{Address: &triggersv1.Addressable{URL: "http://el-github.team.svc:8080"},
-			Conditions: []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, Reason: "Ready"}}}}}, now).Write(&buf)
+	for i, table := range []Table{
+		PipelineRuns([]windlassv1.PipelineRun{*old, *d.Run, *pending, *running}, now),
+		TaskRuns(d.TaskRuns, now),
+		Pipelines([]windlassv1.Pipeline{
+			{ObjectMeta: metav1.ObjectMeta{Name: "ci", CreationTimestamp: at(72 * time.Hour)}, Spec: *d.Run.Status.PipelineSpec},
+			{ObjectMeta: metav1.ObjectMeta{Name: "a-empty", CreationTimestamp: at(90 * time.Second)}},
+		}, now),
+		Tasks([]windlassv1.Task{{ObjectMeta: metav1.ObjectMeta{Name: "go-test", CreationTimestamp: at(time.Hour)},
+			Spec: windlassv1.TaskSpec{Params: []windlassv1.ParamSpec{{Name: "sha"}, {Name: "pkg"}}, Steps: make([]windlassv1.Step, 3)}}}, now),
+		EventListeners([]triggersv1.EventListener{{ObjectMeta: metav1.ObjectMeta{Name: "github", CreationTimestamp: at(3 * time.Hour)},
+			Status: triggersv1.EventListenerStatus{Address: &triggersv1.Addressable{URL: "http://el-github.team.svc:8080"},
+				Conditions: []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, Reason: "Ready"}}}}}, now),
+	} {
+		if i > 0 {
+			buf.WriteString("\n")
+		}
+		if err := table.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+	}
 	golden(t, "tables.golden", buf.Bytes())
 }
 
