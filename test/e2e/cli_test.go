@@ -47,7 +47,7 @@ func windlassCLI(t *testing.T) string {
 		cmd := exec.Command("go", "build", "-o", cliBin, "./cmd/windlass")
 		cmd.Dir = util.RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
-			cliErr = fmt.Errorf("go build ./cmd/windlass: %v\n%s", err, out)
+			cliErr = fmt.Errorf("go build ./cmd/windlass: %w\n%s", err, out)
 		}
 	})
 	if cliErr != nil {
