@@ -282,6 +282,40 @@ func TestCLI(t *testing.T) {
 		t.Errorf("describe of a succeeded run shows a failed step:\n%s", r.stdout)
 	}
 
+	// describe of one TaskRun: its steps.
+	r = cli(t, ns, "describe", failedRun+"-third")
+	for _, re := range []string{`(?m)^PipelineRun:\s+` + failedRun + ` \(task third\)$`, `(?m)^  check\s+Error\s+\S+\s+exit code 3$`, `(?m)^  \| boom: the check failed$`} {
+		if !regexp.MustCompile(re).MatchString(r.stdout) {
+			t.Errorf("describe of the TaskRun lacks %s:\n%s", re, r.stdout)
+		}
+	}
+
+	// A run that times out: exit code 3.
+	cli(t, ns, "start", "pipeline", "cli-sleep", "-p", "seconds=60", "--timeout", "3s", "--showlog").want(t, 3, "(TimedOut)")
+
+	// A run from a file (its params replaced by -p), and a Task started on its own.
+	file := filepath.Join(t.TempDir(), "run.yaml")
+	if err := os.WriteFile(file, []byte(`apiVersion: windlass.dev/v1alpha1
+kind: PipelineRun
+metadata: {generateName: from-file-}
+spec:
+  pipelineRef: {name: cli-demo}
+  params: [{name: word, value: file}, {name: fail, value: "yes"}]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = cli(t, ns, "start", "-f", file, "-p", "fail=no", "-o", "name", "--showlog")
+	r.want(t, 0, "Succeeded")
+	if out := lines(r.stdout); !strings.HasPrefix(out[0], "pipelinerun.windlass.dev/from-file-") || !reflect.DeepEqual(byPrefix(t, out[1:]), expectedLog("file", false)) {
+		t.Errorf("start -f printed:\n%s", r.stdout)
+	}
+	r = cli(t, ns, "start", "task", "say", "-p", "word=solo", "-p", "lines=2", "--use-param-defaults", "--showlog")
+	r.want(t, 0, "Succeeded")
+	task := strings.TrimSpace(lines(r.stdout)[0])
+	if want := task + "\n[" + task + ":print] solo 1\n[" + task + ":print] solo 2\n[" + task + ":check] solo ok\n"; r.stdout != want {
+		t.Errorf("start task --showlog printed %q, want %q", r.stdout, want)
+	}
+
 	// Shell completion offers the runs from the cluster.
 	r = cli(t, ns, "__complete", "describe", "cli-demo-run-")
 	if r.want(t, 0, ""); !strings.Contains(r.stdout, okRun+"\tpipelinerun\n") || !strings.Contains(r.stdout, okRun+"-first\ttaskrun\n") {
