@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -342,8 +343,10 @@ spec:
 		}
 	}
 	r = cli(t, ns, "list", "pr", "-o", "name")
-	if r.want(t, 0, ""); r.stdout != "pipelinerun.windlass.dev/"+failedRun+"\npipelinerun.windlass.dev/"+okRun+"\n" {
-		t.Errorf("list pr -o name: %q", r.stdout)
+	r.want(t, 0, "")
+	names := lines(r.stdout)
+	if i, j := slices.Index(names, "pipelinerun.windlass.dev/"+failedRun), slices.Index(names, "pipelinerun.windlass.dev/"+okRun); i < 0 || j < 0 || i > j {
+		t.Errorf("list pr -o name (newest first) lacks %s then %s: %q", failedRun, okRun, r.stdout)
 	}
 
 	// cancel, wait and rerun a sleeping run.
