@@ -449,25 +449,10 @@ func TestCLILogsFollow(t *testing.T) {
 	r.want(t, 0, "")
 	run := strings.TrimSpace(r.stdout)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, windlassCLI(t), "-n", ns, "logs", "-f", run)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	var many []string
 	var latencies []time.Duration
 	tick := regexp.MustCompile(`^tick (\d+) (\d+)$`)
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		seen := time.Now()
-		prefix, text, _ := strings.Cut(sc.Text(), " ")
+	follow(t, ns, run, func(prefix, text string, seen time.Time) {
 		switch prefix {
 		case "[" + run + ":many]":
 			many = append(many, text)
@@ -479,12 +464,9 @@ func TestCLILogsFollow(t *testing.T) {
 			usec, _ := strconv.ParseInt(m[2], 10, 64)
 			latencies = append(latencies, seen.Sub(time.UnixMicro(usec)))
 		default:
-			t.Fatalf("unexpected line %q", sc.Text())
+			t.Fatalf("unexpected line %s %s", prefix, text)
 		}
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("logs -f: %v\n%s", err, errOut.String())
-	}
+	})
 	if len(many) != 10000 {
 		t.Errorf("logs -f printed %d of the 10000 lines", len(many))
 	}
@@ -501,5 +483,72 @@ func TestCLILogsFollow(t *testing.T) {
 		latencies[25], latencies[45], latencies[49])
 	if latencies[25] > 2*time.Second {
 		t.Errorf("median latency %v: lines are not streamed", latencies[25])
+	}
+}
+
+// follow runs `windlass logs -f RUN` and hands each line to seen with the
+// time it arrived.
+func follow(t *testing.T, ns, run string, line func(prefix, text string, seen time.Time)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, windlassCLI(t), "-n", ns, "logs", "-f", run)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		seen := time.Now()
+		prefix, text, _ := strings.Cut(sc.Text(), " ")
+		line(prefix, text, seen)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("logs -f: %v\n%s", err, errOut.String())
+	}
+}
+
+// TestCLILogsFollowFirstLines: how long from a step's first line to its
+// appearance in `windlass logs -f` of a PipelineRun (new pods found, the
+// container's start seen, its stream opened), median over a run's steps.
+func TestCLILogsFollowFirstLines(t *testing.T) {
+	t.Parallel()
+	ns := namespace(t)
+	step := func(name string) string {
+		return `{name: ` + name + `, image: SHELL, script: 'echo "first $(adjtimex | awk ''/tv_sec/{s=$2} /tv_usec/{u=$2} END{printf "%d%06d", s, u}'')"; sleep 0.3; echo done'}`
+	}
+	task := func(name, after string) string {
+		return "  - name: " + name + "\n    runAfter: [" + after + "]\n    taskSpec: {steps: [" + step("one") + ", " + step("two") + "]}\n"
+	}
+	createObjects(t, ns, "apiVersion: windlass.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: firsts}\nspec:\n  tasks:\n"+
+		task("a", "")+task("b", "")+task("c", "")+task("d", "a")+task("e", "d")+task("f", "b, c"))
+	r := cli(t, ns, "start", "pipeline", "firsts")
+	r.want(t, 0, "")
+	run := strings.TrimSpace(r.stdout)
+	first := regexp.MustCompile(`^first (\d+)$`)
+	seenSteps := map[string]bool{}
+	var latencies []time.Duration
+	follow(t, ns, run, func(prefix, text string, seen time.Time) {
+		if m := first.FindStringSubmatch(text); m != nil {
+			usec, _ := strconv.ParseInt(m[1], 10, 64)
+			latencies = append(latencies, seen.Sub(time.UnixMicro(usec)))
+			seenSteps[prefix] = true
+		} else if text != "done" {
+			t.Errorf("unexpected line %s %s", prefix, text)
+		}
+	})
+	if len(seenSteps) != 12 {
+		t.Fatalf("first lines of %d steps, want 12: %v", len(seenSteps), seenSteps)
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	t.Logf("logs -f latency of a step's first line (pod found, stream opened): median %v, min %v, max %v (12 steps, 6 pods)",
+		latencies[6], latencies[0], latencies[11])
+	if latencies[6] > 5*time.Second {
+		t.Errorf("median first-line latency %v", latencies[6])
 	}
 }
