@@ -23,8 +23,9 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: build
-build: ## Build every binary under cmd/ into bin/.
+build: ## Build every binary under cmd/ into bin/; the CLI also as bin/kubectl-windlass (the kubectl plugin).
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(GO_LDFLAGS)" -o $(BIN)/ ./cmd/...
+	cp -f $(BIN)/windlass $(BIN)/kubectl-windlass
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC into config/.
