@@ -52,11 +52,15 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 ##@ Tests (make test runs every tier)
 
 .PHONY: test
-test: verify lint test-unit test-integration test-e2e ## Verify, lint, then unit, integration and e2e tests.
+test: verify lint test-unit test-fuzz test-integration test-e2e ## Verify, lint, then unit, fuzz, integration and e2e tests.
 
 .PHONY: test-unit
 test-unit: ## Tier 1: pure packages.
 	go test -race -count=1 $$(go list ./... | grep -v -e /test/integration -e /test/e2e)
+
+.PHONY: test-fuzz
+test-fuzz: ## A short run (FUZZTIME=8s each) of every Go fuzz target; a table of executions per target.
+	hack/fuzz.sh
 
 .PHONY: test-integration
 test-integration: ## Tier 2: controllers against a real kube-apiserver + etcd (envtest).
