@@ -336,13 +336,17 @@ func workspaceVolumes(run *windlassv1.TaskRun, spec *windlassv1.TaskSpec) ([]cor
 			src.ConfigMap = b.ConfigMap
 		case b.Secret != nil:
 			src.Secret = b.Secret
+		case b.Projected != nil:
+			src.Projected = b.Projected
+		case b.CSI != nil:
+			src.CSI = b.CSI
 		default:
 			return nil, nil, fmt.Errorf("workspace %q: the binding has no volume source", w.Name)
 		}
 		vols = append(vols, corev1.Volume{Name: name, VolumeSource: src})
 		mounts = append(mounts, corev1.VolumeMount{
 			Name: name, MountPath: resolve.WorkspacePath(w), SubPath: b.SubPath,
-			ReadOnly: w.ReadOnly || b.ConfigMap != nil || b.Secret != nil,
+			ReadOnly: w.ReadOnly || b.ConfigMap != nil || b.Secret != nil || b.Projected != nil || b.CSI != nil && b.CSI.ReadOnly != nil && *b.CSI.ReadOnly,
 		})
 	}
 	for _, b := range run.Spec.Workspaces {

@@ -46,7 +46,7 @@ func (m *maskVolumes) apply(c *corev1.Container, podVolumes []corev1.Volume) {
 	}
 	for _, vm := range c.VolumeMounts {
 		i := slices.IndexFunc(podVolumes, func(v corev1.Volume) bool { return v.Name == vm.Name })
-		if i >= 0 && podVolumes[i].Secret != nil && !isCredentialVolume(vm.Name) {
+		if i >= 0 && (podVolumes[i].Secret != nil || projectsSecrets(podVolumes[i].Projected)) && !isCredentialVolume(vm.Name) {
 			flags = append(flags, "--mask-path", vm.MountPath)
 		}
 	}
@@ -70,4 +70,16 @@ func (m *maskVolumes) volume(secret string) int {
 		Secret: &corev1.SecretVolumeSource{SecretName: secret, Optional: ptr.To(true), DefaultMode: ptr.To[int32](0o444)},
 	}})
 	return n
+}
+
+// projectsSecrets: a projected volume with a Secret or a service account
+// token among its sources is masked whole (its other files too: a harmless
+// superset).
+func projectsSecrets(p *corev1.ProjectedVolumeSource) bool {
+	if p == nil {
+		return false
+	}
+	return slices.ContainsFunc(p.Sources, func(s corev1.VolumeProjection) bool {
+		return s.Secret != nil || s.ServiceAccountToken != nil
+	})
 }

@@ -53,6 +53,17 @@ func TestMaskFlags(t *testing.T) {
 			in.Spec.Workspaces = []windlassv1.WorkspaceDeclaration{{Name: "keys"}}
 			in.Run.Spec.Workspaces = []windlassv1.WorkspaceBinding{{Name: "keys", Secret: &corev1.SecretVolumeSource{SecretName: "k"}}}
 		}, want: [][]string{{"--mask-path", "/workspace/keys"}, {"--mask-path", "/workspace/keys", "--mask-path", "/tls"}}},
+		{name: "projected workspaces: masked when a source is a Secret or a token", mut: func(in *Input) {
+			in.Spec.Workspaces = []windlassv1.WorkspaceDeclaration{{Name: "mixed"}, {Name: "info"}, {Name: "store"}}
+			in.Run.Spec.Workspaces = []windlassv1.WorkspaceBinding{
+				{Name: "mixed", Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
+					{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "c"}}},
+					{Secret: &corev1.SecretProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "s"}}}}}},
+				{Name: "info", Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
+					{DownwardAPI: &corev1.DownwardAPIProjection{}}}}},
+				{Name: "store", CSI: &corev1.CSIVolumeSource{Driver: "secrets-store.csi.k8s.io"}},
+			}
+		}, want: [][]string{{"--mask-path", "/workspace/mixed"}, {"--mask-path", "/workspace/mixed"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,7 +65,7 @@ type Provenance struct {
 }
 
 // WorkspaceBinding provides the volume for a declared workspace: exactly one source.
-// +kubebuilder:validation:XValidation:rule="[has(self.emptyDir), has(self.persistentVolumeClaim), has(self.volumeClaimTemplate), has(self.configMap), has(self.secret)].filter(x, x).size() == 1",message="exactly one of emptyDir, persistentVolumeClaim, volumeClaimTemplate, configMap or secret must be set"
+// +kubebuilder:validation:XValidation:rule="[has(self.emptyDir), has(self.persistentVolumeClaim), has(self.volumeClaimTemplate), has(self.configMap), has(self.secret), has(self.projected), has(self.csi)].filter(x, x).size() == 1",message="exactly one of emptyDir, persistentVolumeClaim, volumeClaimTemplate, configMap, secret, projected or csi must be set"
 type WorkspaceBinding struct {
 	// name of the declared workspace.
 	// +kubebuilder:validation:MinLength=1
@@ -92,6 +92,14 @@ type WorkspaceBinding struct {
 	// secret: a Secret's keys as files.
 	// +optional
 	Secret *corev1.SecretVolumeSource `json:"secret,omitempty"`
+	// projected: several sources (Secrets, ConfigMaps, the downward API, a
+	// service account token) in one directory; mounted read-only.
+	// +optional
+	Projected *corev1.ProjectedVolumeSource `json:"projected,omitempty"`
+	// csi: a volume from a CSI driver (secrets stores, ephemeral storage);
+	// read-only when the source says readOnly.
+	// +optional
+	CSI *corev1.CSIVolumeSource `json:"csi,omitempty"`
 }
 
 // PodTemplate customises the pod a run gets.

@@ -52,7 +52,22 @@ func TestTaskRunSchemaAndCEL(t *testing.T) {
 		{name: "workspace with two sources", manifest: runHead + `
   taskRef: {name: build}
   workspaces: [{name: w, emptyDir: {}, configMap: {name: c}}]
-`, wantErr: "exactly one of emptyDir, persistentVolumeClaim, volumeClaimTemplate, configMap or secret must be set"},
+`, wantErr: "exactly one of emptyDir, persistentVolumeClaim, volumeClaimTemplate, configMap, secret, projected or csi must be set"},
+		{name: "projected and csi workspaces", manifest: runHead + `
+  taskRef: {name: build}
+  workspaces:
+  - name: p
+    projected:
+      sources:
+      - configMap: {name: c}
+      - secret: {name: s}
+      - serviceAccountToken: {path: token, audience: vault}
+  - {name: c, csi: {driver: secrets-store.csi.k8s.io, readOnly: true, volumeAttributes: {secretProviderClass: vault}}}
+`},
+		{name: "projected with another source", manifest: runHead + `
+  taskRef: {name: build}
+  workspaces: [{name: w, projected: {sources: [{configMap: {name: c}}]}, secret: {secretName: s}}]
+`, wantErr: "exactly one of emptyDir"},
 		{name: "workspace with no source", manifest: runHead + `
   taskRef: {name: build}
   workspaces: [{name: w}]

@@ -259,3 +259,41 @@ spec:
 		t.Errorf("the claim is not owned by the run: %+v", pvc.OwnerReferences)
 	}
 }
+
+// TestProjectedAndCSIWorkspacesReachThePod: Tekton's projected and csi
+// bindings pass from the PipelineRun to its TaskRun and into the pod, mounted
+// read-only where Tekton mounts them so.
+func TestProjectedAndCSIWorkspacesReachThePod(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: mixed}
+spec:
+  workspaces:
+  - name: creds
+    projected: {sources: [{configMap: {name: settings}}, {secret: {name: token}}]}
+  - {name: store, csi: {driver: secrets-store.csi.k8s.io, readOnly: true}}
+  pipelineSpec:
+    workspaces: [{name: creds}, {name: store}]
+    tasks:
+    - name: a
+      workspaces: [{name: c, workspace: creds}, {name: s, workspace: store}]
+      taskSpec: {workspaces: [{name: c}, {name: s}], steps: [{image: busybox, script: "ls $(workspaces.c.path) $(workspaces.s.path)"}]}
+`)
+	tr := waitTaskRun(t, ns, "mixed-a")
+	if w := tr.Spec.Workspaces; len(w) != 2 || w[0].Projected == nil || len(w[0].Projected.Sources) != 2 || w[1].CSI == nil || w[1].CSI.Driver != "secrets-store.csi.k8s.io" {
+		t.Fatalf("TaskRun workspaces = %+v", w)
+	}
+	pod := &corev1.Pod{}
+	poll(t, "the pod", func(ctx context.Context) bool {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "mixed-a-pod"}, pod) == nil
+	})
+	mounts := map[string]corev1.VolumeMount{}
+	for _, m := range pod.Spec.Containers[0].VolumeMounts {
+		mounts[m.MountPath] = m
+	}
+	for _, path := range []string{"/workspace/c", "/workspace/s"} {
+		if m, ok := mounts[path]; !ok || !m.ReadOnly {
+			t.Errorf("mount %s: %+v (want read-only)", path, m)
+		}
+	}
+}
