@@ -350,6 +350,9 @@ func (r *Reconciler) taskSpecs(ctx context.Context, ns string, spec *windlassv1.
 				out[pt.Name] = approval.TaskSpec()
 				continue
 			}
+			if taskref.IsRemote(pt.TaskRef) {
+				continue // fetched once, by its TaskRun, which pins it: not on every reconcile of the run
+			}
 			t, _, err := taskref.Get(ctx, r.Client, pt.TaskRef, ns, r.Opts.Resolvers)
 			switch {
 			case err == nil:

@@ -44,6 +44,9 @@ type Target struct {
 	Bundle string
 	// Resolved is true when a resolver (not a plain name) found it.
 	Resolved bool
+	// URL, Revision and Path: the git and http resolvers' file (Git: a repository).
+	URL, Revision, Path string
+	Git                 bool
 }
 
 // Options are what the resolvers may use.
@@ -52,10 +55,15 @@ type Options struct {
 	Namespaces []string
 	// Bundles pulls bundle images; nil disables the bundles resolver.
 	Bundles Fetcher
+	// Remote fetches files for the git and http resolvers; nil disables them.
+	Remote RemoteFetcher
 }
 
 // resolverParams are the params each resolver takes.
-var resolverParams = map[string][]string{"cluster": {"kind", "name", "namespace"}, "bundles": {"bundle", "name", "kind"}}
+var resolverParams = map[string][]string{
+	"cluster": {"kind", "name", "namespace"}, "bundles": {"bundle", "name", "kind"},
+	"git": {"url", "revision", "pathInRepo"}, "http": {"url"},
+}
 
 // Parse says where ref points for a run in namespace ns. allowed lists the
 // namespaces the cluster resolver may read besides the run's own.
@@ -72,7 +80,7 @@ func Parse(ref *windlassv1.TaskRef, ns string, allowed []string) (Target, error)
 	}
 	names, ok := resolverParams[ref.Resolver]
 	if !ok {
-		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.resolver %q: the resolvers are cluster and bundles", ref.Resolver)}
+		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.resolver %q: the resolvers are cluster, bundles, git and http", ref.Resolver)}
 	}
 	p := map[string]string{}
 	for _, prm := range ref.Params {
@@ -86,6 +94,18 @@ func Parse(ref *windlassv1.TaskRef, ns string, allowed []string) (Target, error)
 	}
 	if k := p["kind"]; k != "" && !strings.EqualFold(k, "task") {
 		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params kind %q: only task can be resolved here", k)}
+	}
+	if ref.Resolver == "git" || ref.Resolver == "http" {
+		t := Target{URL: p["url"], Revision: p["revision"], Path: p["pathInRepo"], Git: ref.Resolver == "git", Resolved: true}
+		switch {
+		case t.URL == "":
+			return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params url: the %s resolver needs the file's URL", ref.Resolver)}
+		case t.Git && t.Path == "":
+			return Target{}, &InvalidError{Msg: "taskRef.params pathInRepo: the git resolver needs the Task file's path in the repository"}
+		case !strings.HasPrefix(t.URL, "https://") && !strings.HasPrefix(t.URL, "http://"):
+			return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params url %q: want an http:// or https:// URL", t.URL)}
+		}
+		return t, nil
 	}
 	t := Target{Namespace: p["namespace"], Name: p["name"], Resolved: true}
 	if t.Name == "" {
@@ -137,6 +157,9 @@ func Get(ctx context.Context, c client.Reader, ref *windlassv1.TaskRef, ns strin
 	}
 	if t.Bundle != "" {
 		return fromBundle(ctx, o.Bundles, t)
+	}
+	if t.URL != "" {
+		return fromRemote(ctx, o.Remote, t)
 	}
 	task := &windlassv1.Task{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Name}, task); err != nil {
@@ -194,7 +217,8 @@ func clusterSource(task *windlassv1.Task) (*windlassv1.RefSource, error) {
 func IsNotFound(err error) bool {
 	var nf *NotFoundError
 	var bnf *BundleNotFoundError
-	return errors.As(err, &nf) || errors.As(err, &bnf)
+	var rnf *RemoteNotFoundError
+	return errors.As(err, &nf) || errors.As(err, &bnf) || errors.As(err, &rnf)
 }
 
 // IsPermanent reports whether err is the user's spec (a bad ref), as opposed

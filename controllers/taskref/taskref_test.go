@@ -37,7 +37,15 @@ func TestParse(t *testing.T) {
 			err: "taskRef.params url: the cluster resolver takes kind, name, namespace"},
 		{name: "array param", ref: windlassv1.TaskRef{Resolver: "cluster", Params: []windlassv1.Param{{Name: "name",
 			Value: windlassv1.ParamValue{Type: windlassv1.ParamTypeArray, ArrayVal: []string{"x"}}}}}, err: "taskRef.params name: must be a string"},
-		{name: "other resolver", ref: windlassv1.TaskRef{Resolver: "git"}, err: `taskRef.resolver "git": the resolvers are cluster and bundles`},
+		{name: "other resolver", ref: windlassv1.TaskRef{Resolver: "hub"}, err: `taskRef.resolver "hub": the resolvers are cluster, bundles, git and http`},
+		{name: "git without url", ref: windlassv1.TaskRef{Resolver: "git"}, err: `taskRef.params url: the git resolver needs the file's URL`},
+		{name: "git", ref: windlassv1.TaskRef{Resolver: "git", Params: []windlassv1.Param{
+			str("url", "https://git.example/t.git"), str("revision", "v1"), str("pathInRepo", "task.yaml")}},
+			want: Target{URL: "https://git.example/t.git", Revision: "v1", Path: "task.yaml", Git: true, Resolved: true}},
+		{name: "git with a param of the scm mode", ref: windlassv1.TaskRef{Resolver: "git", Params: []windlassv1.Param{
+			str("url", "https://git.example/t.git"), str("token", "t")}}, err: `taskRef.params token: the git resolver takes url, revision, pathInRepo`},
+		{name: "http", ref: windlassv1.TaskRef{Resolver: "http", Params: []windlassv1.Param{str("url", "https://h/t.yaml")}},
+			want: Target{URL: "https://h/t.yaml", Resolved: true}},
 		{name: "bundle", ref: windlassv1.TaskRef{Resolver: "bundles", Params: []windlassv1.Param{
 			str("bundle", "10.88.0.1:5000/windlass/catalog/git-clone:0.1"), str("name", "git-clone"), str("kind", "task")}},
 			want: Target{Name: "git-clone", Bundle: "10.88.0.1:5000/windlass/catalog/git-clone:0.1", Resolved: true}},

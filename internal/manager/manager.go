@@ -276,7 +276,7 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 	}
 	// Tasks by reference: the run's namespace, the cluster resolver's
 	// namespaces, and OCI bundles pulled from their registries.
-	resolvers := taskref.Options{Namespaces: o.ClusterResolverNamespaces, Bundles: &taskref.RegistryFetcher{Insecure: o.InsecureRegistry}}
+	resolvers := taskref.Options{Namespaces: o.ClusterResolverNamespaces, Bundles: &taskref.RegistryFetcher{Insecure: o.InsecureRegistry}, Remote: &taskref.Remote{}}
 	tr := &taskrun.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),

@@ -25,6 +25,9 @@ const (
 	// Unknown while a registry does not answer (it is retried with backoff),
 	// then False at the run's transient-error deadline.
 	ReasonRegistryUnavailable = "RegistryUnavailable"
+	// Unknown while the git or HTTP server a resolver reads does not answer,
+	// then False at the transient-error deadline.
+	ReasonRemoteUnavailable = "RemoteUnavailable"
 	// Unknown while the run's service account does not exist yet, then False
 	// at the transient-error deadline.
 	ReasonServiceAccountNotFound = "ServiceAccountNotFound"

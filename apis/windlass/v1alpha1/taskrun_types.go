@@ -34,13 +34,15 @@ type TaskRef struct {
 	// +optional
 	Kind string `json:"kind,omitempty"`
 	// resolver fetches the Task from elsewhere: "cluster" (a Task of another
-	// namespace the controller is allowed to serve from) or "bundles" (an OCI
-	// bundle, Tekton's contract).
-	// +kubebuilder:validation:Enum=cluster;bundles
+	// namespace the controller is allowed to serve from), "bundles" (an OCI
+	// bundle, Tekton's contract), "git" (a file of a repository at a
+	// revision) or "http" (a file served over HTTP(S)).
+	// +kubebuilder:validation:Enum=cluster;bundles;git;http
 	// +optional
 	Resolver string `json:"resolver,omitempty"`
 	// params of the resolver; cluster: kind (task), name, namespace;
-	// bundles: bundle, name, kind (task).
+	// bundles: bundle, name, kind (task); git: url, revision, pathInRepo;
+	// http: url.
 	// +kubebuilder:validation:MaxItems=16
 	// +listType=atomic
 	// +optional
@@ -52,9 +54,12 @@ type TaskRef struct {
 type RefSource struct {
 	// uri of the source, e.g. /apis/windlass.dev/v1alpha1/namespaces/NS/tasks/NAME@UID.
 	URI string `json:"uri"`
-	// digest of the resolved spec, e.g. sha256.
+	// digest of the resolved spec, e.g. sha256 (sha1: a git commit).
 	// +optional
 	Digest map[string]string `json:"digest,omitempty"`
+	// entryPoint is the file within the source (the git resolver's pathInRepo).
+	// +optional
+	EntryPoint string `json:"entryPoint,omitempty"`
 }
 
 // Provenance records where the run's Task spec came from.
