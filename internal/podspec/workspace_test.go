@@ -27,7 +27,9 @@ func TestWorkspaceBindings(t *testing.T) {
 		{"emptyDir declared readOnly", windlassv1.WorkspaceBinding{EmptyDir: &corev1.EmptyDirVolumeSource{}}, windlassv1.WorkspaceDeclaration{ReadOnly: true},
 			func(v corev1.VolumeSource) bool { return v.EmptyDir != nil }, true},
 		{"claim", windlassv1.WorkspaceBinding{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "c"}}, windlassv1.WorkspaceDeclaration{},
-			func(v corev1.VolumeSource) bool { return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == "c" }, false},
+			func(v corev1.VolumeSource) bool {
+				return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == "c"
+			}, false},
 		{"claim template", windlassv1.WorkspaceBinding{VolumeClaimTemplate: &corev1.PersistentVolumeClaim{}}, windlassv1.WorkspaceDeclaration{},
 			func(v corev1.VolumeSource) bool {
 				return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == ClaimName("build-1", "w")
