@@ -26,6 +26,7 @@ import (
 	"github.com/windlass-dev/windlass/controllers/freshness"
 	"github.com/windlass-dev/windlass/controllers/runstatus"
 	"github.com/windlass-dev/windlass/controllers/taskref"
+	"github.com/windlass-dev/windlass/internal/failure"
 	"github.com/windlass-dev/windlass/internal/approval"
 	"github.com/windlass-dev/windlass/internal/pipeline"
 	"github.com/windlass-dev/windlass/internal/resolve"
@@ -41,8 +42,11 @@ type Options struct {
 	Workers int
 	// MaxMatrix caps the TaskRuns one matrix may fan out to.
 	MaxMatrix int
-	// Resolvers are what taskRef resolvers may use (cluster namespaces, bundles).
+	// Resolvers are what taskRef and pipelineRef resolvers may use.
 	Resolvers taskref.Options
+	// TransientTimeout bounds how long, from its creation, a run retries a
+	// resolver's server that does not answer before it fails.
+	TransientTimeout time.Duration
 }
 
 // Reconciler drives PipelineRuns.
@@ -164,14 +168,28 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 	}
 	spec, name, err := r.pipelineSpec(ctx, pr)
 	if err != nil {
-		var nf *notFoundError
-		if errors.As(err, &nf) {
+		if taskref.IsNotFound(err) {
 			if now.Sub(pr.CreationTimestamp.Time) > r.Opts.NotFoundTimeout {
 				finish(pr, now, windlassv1.ReasonPipelineNotFound, err.Error())
 				return ctrl.Result{}, nil
 			}
 			setCondition(pr, metav1.ConditionUnknown, windlassv1.ReasonPipelineNotFound, err.Error()+"; waiting for it to be created")
 			return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+		}
+		if taskref.IsPermanent(err) {
+			finish(pr, now, windlassv1.ReasonInvalidSpec, err.Error())
+			return ctrl.Result{}, nil
+		}
+		if e, ok := failure.As(err); ok && e.Transient {
+			// A registry or git/http server that does not answer: retried up
+			// to the transient deadline, saying so.
+			deadline := pr.CreationTimestamp.Add(r.Opts.TransientTimeout)
+			if !now.Before(deadline) {
+				finish(pr, now, e.Reason, fmt.Sprintf("%v; still failing after %s (--transient-error-timeout)", err, r.Opts.TransientTimeout))
+				return ctrl.Result{}, nil
+			}
+			setCondition(pr, metav1.ConditionUnknown, e.Reason, fmt.Sprintf("%v; %s", err, failure.Deadline(deadline)))
+			return ctrl.Result{RequeueAfter: failure.Backoff(now.Sub(pr.CreationTimestamp.Time), time.Second, 15*time.Second)}, nil
 		}
 		return ctrl.Result{}, err
 	}
@@ -310,16 +328,16 @@ func (r *Reconciler) cancel(ctx context.Context, tr *windlassv1.TaskRun, msg str
 	return nil
 }
 
-type notFoundError struct{ kind, name string }
-
-func (e *notFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.kind, e.name) }
 
 // pipelineSpec is the pipeline the run runs: as stored when it started, else
 // embedded, else read from the referenced Pipeline.
 func (r *Reconciler) pipelineSpec(ctx context.Context, pr *windlassv1.PipelineRun) (*windlassv1.PipelineSpec, string, error) {
 	name := pr.Name
-	if pr.Spec.PipelineRef != nil {
-		name = pr.Spec.PipelineRef.Name
+	if ref := pr.Spec.PipelineRef; ref != nil {
+		name = ref.Name
+		if t, err := taskref.ParsePipeline(ref, pr.Namespace, r.Opts.Resolvers.Namespaces); err == nil && t.Name != "" {
+			name = t.Name
+		}
 	}
 	if pr.Status.PipelineSpec != nil {
 		return pr.Status.PipelineSpec, name, nil
@@ -327,12 +345,15 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *windlassv1.PipelineRu
 	if pr.Spec.PipelineSpec != nil {
 		return pr.Spec.PipelineSpec.DeepCopy(), name, nil
 	}
-	p := &windlassv1.Pipeline{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: pr.Namespace, Name: name}, p); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, "", &notFoundError{kind: "Pipeline", name: name}
-		}
+	p, src, err := taskref.GetPipeline(ctx, r.Client, pr.Spec.PipelineRef, pr.Namespace, r.Opts.Resolvers)
+	if err != nil {
 		return nil, "", err
+	}
+	if src != nil {
+		pr.Status.Provenance = &windlassv1.Provenance{RefSource: src}
+		if name == "" {
+			name = p.Name
+		}
 	}
 	return &p.Spec, name, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/internal/failure"
@@ -91,26 +92,32 @@ func (e *BundleNotFoundError) Error() string { return fmt.Sprintf("bundle %s: %s
 
 // FromBundle finds the Task called name in a pulled bundle and decodes it.
 func FromBundle(b *Pulled, bundle, name string) (*windlassv1.Task, error) {
+	task := &windlassv1.Task{}
+	return task, fromBundleLayer(b, bundle, "Task", name, task)
+}
+
+// fromBundleLayer decodes the object of kind called name in a pulled bundle into obj.
+func fromBundleLayer(b *Pulled, bundle, kind, name string, obj client.Object) error {
 	var have []string
+	lower := strings.ToLower(kind)
 	for _, l := range b.Layers {
-		kind, n := l.Annotations[BundleKindAnnotation], l.Annotations[BundleNameAnnotation]
-		have = append(have, kind+"/"+n)
-		if !strings.EqualFold(kind, "task") || n != name {
+		k, n := l.Annotations[BundleKindAnnotation], l.Annotations[BundleNameAnnotation]
+		have = append(have, k+"/"+n)
+		if !strings.EqualFold(k, kind) || n != name {
 			continue
 		}
 		if v := l.Annotations[BundleAPIVersionAnnotation]; v != windlassv1.GroupVersion.String() {
-			return nil, &InvalidError{Msg: fmt.Sprintf("bundle %s: task %s is %s, not %s", bundle, name, v, windlassv1.GroupVersion)}
+			return &InvalidError{Msg: fmt.Sprintf("bundle %s: %s %s is %s, not %s", bundle, lower, name, v, windlassv1.GroupVersion)}
 		}
-		task := &windlassv1.Task{}
-		if err := json.Unmarshal(l.Data, task); err != nil {
-			return nil, &InvalidError{Msg: fmt.Sprintf("bundle %s: task %s: %v", bundle, name, err)}
+		if err := json.Unmarshal(l.Data, obj); err != nil {
+			return &InvalidError{Msg: fmt.Sprintf("bundle %s: %s %s: %v", bundle, lower, name, err)}
 		}
-		if task.Kind != "Task" || task.Name != name {
-			return nil, &InvalidError{Msg: fmt.Sprintf("bundle %s: the layer annotated task %s holds %s %q", bundle, name, task.Kind, task.Name)}
+		if got := obj.GetObjectKind().GroupVersionKind().Kind; got != kind || obj.GetName() != name {
+			return &InvalidError{Msg: fmt.Sprintf("bundle %s: the layer annotated %s %s holds %s %q", bundle, lower, name, got, obj.GetName())}
 		}
-		return task, nil
+		return nil
 	}
-	return nil, &BundleNotFoundError{Bundle: bundle, Msg: fmt.Sprintf("no task %q in it (it has: %s)", name, strings.Join(have, ", "))}
+	return &BundleNotFoundError{Bundle: bundle, Msg: fmt.Sprintf("no %s %q in it (it has: %s)", lower, name, strings.Join(have, ", "))}
 }
 
 // firstFile reads the one file a bundle layer's tar holds.

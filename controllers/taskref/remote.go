@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
@@ -67,7 +68,7 @@ func (r *Remote) client() *http.Client {
 func (r *Remote) HTTP(ctx context.Context, url string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, &InvalidError{Msg: fmt.Sprintf("taskRef.params url %q: %v", url, err)}
+		return nil, &InvalidError{Msg: fmt.Sprintf("resolver url %q: %v", url, err)}
 	}
 	resp, err := r.client().Do(req)
 	if err != nil {
@@ -78,7 +79,7 @@ func (r *Remote) HTTP(ctx context.Context, url string) ([]byte, error) {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		return nil, &RemoteNotFoundError{Source: url, Msg: resp.Status}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, &InvalidError{Msg: fmt.Sprintf("taskRef.params url %q: %s (the http resolver sends no credentials)", url, resp.Status)}
+		return nil, &InvalidError{Msg: fmt.Sprintf("resolver url %q: %s (the http resolver sends no credentials)", url, resp.Status)}
 	case resp.StatusCode != http.StatusOK:
 		return nil, failure.Transient(windlassv1.ReasonRemoteUnavailable, fmt.Errorf("http resolver: GET %s: %s", url, resp.Status))
 	}
@@ -87,7 +88,7 @@ func (r *Remote) HTTP(ctx context.Context, url string) ([]byte, error) {
 		return nil, failure.Transient(windlassv1.ReasonRemoteUnavailable, fmt.Errorf("http resolver: reading %s: %w", url, err))
 	}
 	if len(data) > maxRemoteBytes {
-		return nil, &InvalidError{Msg: fmt.Sprintf("taskRef.params url %q: the file is larger than %d bytes", url, maxRemoteBytes)}
+		return nil, &InvalidError{Msg: fmt.Sprintf("resolver url %q: the file is larger than %d bytes", url, maxRemoteBytes)}
 	}
 	return data, nil
 }
@@ -121,7 +122,7 @@ func (r *Remote) Git(ctx context.Context, url, revision, path string) ([]byte, s
 	case errors.Is(err, plumbing.ErrReferenceNotFound) || isNoMatchingRef(err):
 		return nil, "", &RemoteNotFoundError{Source: source, Msg: fmt.Sprintf("no branch or tag %q", revision)}
 	case errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed):
-		return nil, "", &InvalidError{Msg: fmt.Sprintf("taskRef.params url %q: %v (the git resolver reads public repositories only)", url, err)}
+		return nil, "", &InvalidError{Msg: fmt.Sprintf("resolver url %q: %v (the git resolver reads public repositories only)", url, err)}
 	case errors.Is(err, transport.ErrEmptyRemoteRepository):
 		return nil, "", &RemoteNotFoundError{Source: source, Msg: "the repository is empty"}
 	case err != nil:
@@ -157,7 +158,7 @@ func (r *Remote) Git(ctx context.Context, url, revision, path string) ([]byte, s
 		return nil, "", fmt.Errorf("git resolver: %s: %w", path, err)
 	}
 	if f.Size > maxRemoteBytes {
-		return nil, "", &InvalidError{Msg: fmt.Sprintf("taskRef.params pathInRepo %q: the file is larger than %d bytes", path, maxRemoteBytes)}
+		return nil, "", &InvalidError{Msg: fmt.Sprintf("resolver pathInRepo %q: the file is larger than %d bytes", path, maxRemoteBytes)}
 	}
 	text, err := f.Contents()
 	if err != nil {
@@ -173,32 +174,44 @@ func isNoMatchingRef(err error) bool {
 
 // fromRemote fetches and decodes the Task a git or http resolver names.
 func fromRemote(ctx context.Context, f RemoteFetcher, t Target) (*windlassv1.Task, *windlassv1.RefSource, error) {
-	if f == nil {
-		return nil, nil, &InvalidError{Msg: "taskRef.resolver: this controller does not fetch from git or http"}
-	}
-	var data []byte
-	src := &windlassv1.RefSource{}
-	if t.Git {
-		var commit string
-		var err error
-		if data, commit, err = f.Git(ctx, t.URL, t.Revision, t.Path); err != nil {
-			return nil, nil, err
-		}
-		src.URI, src.Digest, src.EntryPoint = "git+"+t.URL, map[string]string{"sha1": commit}, t.Path
-	} else {
-		var err error
-		if data, err = f.HTTP(ctx, t.URL); err != nil {
-			return nil, nil, err
-		}
-		sum := sha256.Sum256(data)
-		src.URI, src.Digest = t.URL, map[string]string{"sha256": hex.EncodeToString(sum[:])}
+	data, src, err := fetchRemote(ctx, f, t)
+	if err != nil {
+		return nil, nil, err
 	}
 	task := &windlassv1.Task{}
-	if err := yaml.UnmarshalStrict(data, task); err != nil {
-		return nil, nil, &InvalidError{Msg: fmt.Sprintf("%s: not a Task: %v", src.URI, err)}
-	}
-	if task.APIVersion != windlassv1.GroupVersion.String() || task.Kind != "Task" {
-		return nil, nil, &InvalidError{Msg: fmt.Sprintf("%s holds %s %s, not a %s Task", src.URI, task.APIVersion, task.Kind, windlassv1.GroupVersion)}
+	if err := decodeRemote(data, src, "Task", task); err != nil {
+		return nil, nil, err
 	}
 	return task, src, nil
+}
+
+// fetchRemote reads the file a git or http resolver names, with its source.
+func fetchRemote(ctx context.Context, f RemoteFetcher, t Target) ([]byte, *windlassv1.RefSource, error) {
+	if f == nil {
+		return nil, nil, &InvalidError{Msg: "resolver: this controller does not fetch from git or http"}
+	}
+	if t.Git {
+		data, commit, err := f.Git(ctx, t.URL, t.Revision, t.Path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return data, &windlassv1.RefSource{URI: "git+" + t.URL, Digest: map[string]string{"sha1": commit}, EntryPoint: t.Path}, nil
+	}
+	data, err := f.HTTP(ctx, t.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum := sha256.Sum256(data)
+	return data, &windlassv1.RefSource{URI: t.URL, Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])}}, nil
+}
+
+// decodeRemote decodes a fetched file into obj, which must be a Windlass kind.
+func decodeRemote(data []byte, src *windlassv1.RefSource, kind string, obj client.Object) error {
+	if err := yaml.UnmarshalStrict(data, obj); err != nil {
+		return &InvalidError{Msg: fmt.Sprintf("%s: not a %s: %v", src.URI, kind, err)}
+	}
+	if gvk := obj.GetObjectKind().GroupVersionKind(); gvk.GroupVersion() != windlassv1.GroupVersion || gvk.Kind != kind {
+		return &InvalidError{Msg: fmt.Sprintf("%s holds %s %s, not a %s %s", src.URI, gvk.GroupVersion(), gvk.Kind, windlassv1.GroupVersion, kind)}
+	}
+	return nil
 }

@@ -21,15 +21,19 @@ import (
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 )
 
-// NotFoundError is a referenced Task that does not exist (yet). Namespace
-// is set when the Task was looked for outside the run's namespace.
-type NotFoundError struct{ Namespace, Name string }
+// NotFoundError is a referenced Task (or Pipeline) that does not exist
+// (yet). Namespace is set when it was looked for outside the run's namespace.
+type NotFoundError struct{ Kind, Namespace, Name string }
 
 func (e *NotFoundError) Error() string {
-	if e.Namespace != "" {
-		return fmt.Sprintf("Task %q not found in namespace %q", e.Name, e.Namespace)
+	kind := e.Kind
+	if kind == "" {
+		kind = "Task"
 	}
-	return fmt.Sprintf("Task %q not found", e.Name)
+	if e.Namespace != "" {
+		return fmt.Sprintf("%s %q not found in namespace %q", kind, e.Name, e.Namespace)
+	}
+	return fmt.Sprintf("%s %q not found", kind, e.Name)
 }
 
 // InvalidError is a TaskRef that can never resolve: the user's spec is wrong.
@@ -78,42 +82,61 @@ func Parse(ref *windlassv1.TaskRef, ns string, allowed []string) (Target, error)
 		}
 		return Target{Namespace: ns, Name: ref.Name}, nil
 	}
-	names, ok := resolverParams[ref.Resolver]
+	return parseResolver("taskRef", "task", ref.Resolver, ref.Params, ns, allowed)
+}
+
+// ParsePipeline says where a pipelineRef points for a run in namespace ns.
+func ParsePipeline(ref *windlassv1.PipelineRef, ns string, allowed []string) (Target, error) {
+	if ref.Resolver == "" {
+		if ref.Name == "" {
+			return Target{}, &InvalidError{Msg: "pipelineRef: name or resolver is required"}
+		}
+		return Target{Namespace: ns, Name: ref.Name}, nil
+	}
+	return parseResolver("pipelineRef", "pipeline", ref.Resolver, ref.Params, ns, allowed)
+}
+
+// parseResolver reads a resolver's params; field names the reference in
+// errors, kind is what it must resolve to (task or pipeline).
+func parseResolver(field, kind, resolver string, params []windlassv1.Param, ns string, allowed []string) (Target, error) {
+	names, ok := resolverParams[resolver]
 	if !ok {
-		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.resolver %q: the resolvers are cluster, bundles, git and http", ref.Resolver)}
+		return Target{}, &InvalidError{Msg: fmt.Sprintf("%s.resolver %q: the resolvers are cluster, bundles, git and http", field, resolver)}
 	}
 	p := map[string]string{}
-	for _, prm := range ref.Params {
+	for _, prm := range params {
 		if prm.Value.Type != "" && prm.Value.Type != windlassv1.ParamTypeString {
-			return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params %s: must be a string", prm.Name)}
+			return Target{}, &InvalidError{Msg: fmt.Sprintf("%s.params %s: must be a string", field, prm.Name)}
 		}
 		if !slices.Contains(names, prm.Name) {
-			return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params %s: the %s resolver takes %s", prm.Name, ref.Resolver, strings.Join(names, ", "))}
+			return Target{}, &InvalidError{Msg: fmt.Sprintf("%s.params %s: the %s resolver takes %s", field, prm.Name, resolver, strings.Join(names, ", "))}
 		}
 		p[prm.Name] = prm.Value.StringVal
 	}
-	if k := p["kind"]; k != "" && !strings.EqualFold(k, "task") {
-		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params kind %q: only task can be resolved here", k)}
+	if k := p["kind"]; k != "" && !strings.EqualFold(k, kind) {
+		return Target{}, &InvalidError{Msg: fmt.Sprintf("%s.params kind %q: only %s can be resolved here", field, k, kind)}
 	}
-	if ref.Resolver == "git" || ref.Resolver == "http" {
-		t := Target{URL: p["url"], Revision: p["revision"], Path: p["pathInRepo"], Git: ref.Resolver == "git", Resolved: true}
+	// What the error messages call the object: Task, Pipeline.
+	object := strings.ToUpper(kind[:1]) + kind[1:]
+	if resolver == "git" || resolver == "http" {
+		t := Target{URL: p["url"], Revision: p["revision"], Path: p["pathInRepo"], Git: resolver == "git", Resolved: true}
 		switch {
 		case t.URL == "":
-			return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params url: the %s resolver needs the file's URL", ref.Resolver)}
+			return Target{}, &InvalidError{Msg: fmt.Sprintf("%s.params url: the %s resolver needs the file's URL", field, resolver)}
 		case t.Git && t.Path == "":
-			return Target{}, &InvalidError{Msg: "taskRef.params pathInRepo: the git resolver needs the Task file's path in the repository"}
+			return Target{}, &InvalidError{Msg: fmt.Sprintf("%s.params pathInRepo: the git resolver needs the %s file's path in the repository", field, object)}
 		case !strings.HasPrefix(t.URL, "https://") && !strings.HasPrefix(t.URL, "http://"):
-			return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params url %q: want an http:// or https:// URL", t.URL)}
+			return Target{}, &InvalidError{Msg: fmt.Sprintf("%s.params url %q: want an http:// or https:// URL", field, t.URL)}
 		}
 		return t, nil
 	}
 	t := Target{Namespace: p["namespace"], Name: p["name"], Resolved: true}
 	if t.Name == "" {
-		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params name: the %s resolver needs the Task's name", ref.Resolver)}
+		return Target{}, &InvalidError{Msg: fmt.Sprintf("%s.params name: the %s resolver needs the %s's name", field, resolver, object)}
 	}
-	if ref.Resolver == "bundles" {
+	if resolver == "bundles" {
 		if t.Bundle = p["bundle"]; t.Bundle == "" {
-			return Target{}, &InvalidError{Msg: "taskRef.params bundle: the bundles resolver needs the bundle's image reference"}
+			return Target{}, &InvalidError{Msg: field + ".params bundle: the bundles resolver needs the bundle's image reference"}
 		}
 		t.Namespace = ""
 		return t, nil
@@ -122,8 +145,8 @@ func Parse(ref *windlassv1.TaskRef, ns string, allowed []string) (Target, error)
 		t.Namespace = ns
 	}
 	if t.Namespace != ns && !slices.Contains(allowed, t.Namespace) {
-		return Target{}, &InvalidError{Msg: fmt.Sprintf("taskRef.params namespace %q: the cluster resolver serves Tasks only from the run's own namespace and %s",
-			t.Namespace, strings.Join(quoteAll(allowed), ", "))}
+		return Target{}, &InvalidError{Msg: fmt.Sprintf("%s.params namespace %q: the cluster resolver serves %ss only from the run's own namespace and %s",
+			field, t.Namespace, object, strings.Join(quoteAll(allowed), ", "))}
 	}
 	return t, nil
 }
@@ -180,14 +203,23 @@ func Get(ctx context.Context, c client.Reader, ref *windlassv1.TaskRef, ns strin
 }
 
 func fromBundle(ctx context.Context, f Fetcher, t Target) (*windlassv1.Task, *windlassv1.RefSource, error) {
-	if f == nil {
-		return nil, nil, &InvalidError{Msg: "taskRef.resolver bundles: this controller does not pull bundles"}
-	}
-	b, err := f.Fetch(ctx, t.Bundle)
+	b, src, err := pullBundle(ctx, f, t)
 	if err != nil {
 		return nil, nil, err
 	}
 	task, err := FromBundle(b, t.Bundle, t.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return task, src, nil
+}
+
+// pullBundle pulls the bundle t names; the source is the bundle pinned by digest.
+func pullBundle(ctx context.Context, f Fetcher, t Target) (*Pulled, *windlassv1.RefSource, error) {
+	if f == nil {
+		return nil, nil, &InvalidError{Msg: "resolver bundles: this controller does not pull bundles"}
+	}
+	b, err := f.Fetch(ctx, t.Bundle)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -196,21 +228,64 @@ func fromBundle(ctx context.Context, f Fetcher, t Target) (*windlassv1.Task, *wi
 	if i := strings.Index(uri, "@"); i >= 0 {
 		uri = uri[:i]
 	}
-	return task, &windlassv1.RefSource{URI: uri + "@" + d.String(), Digest: map[string]string{"sha256": d.Hex}}, nil
+	return b, &windlassv1.RefSource{URI: uri + "@" + d.String(), Digest: map[string]string{"sha256": d.Hex}}, nil
 }
 
 // clusterSource is the provenance of a Task the cluster resolver read: its API
 // path with its uid, and the sha256 of its spec as recorded.
 func clusterSource(task *windlassv1.Task) (*windlassv1.RefSource, error) {
-	data, err := json.Marshal(task.Spec)
+	return objectSource("tasks", task, task.Spec)
+}
+
+func objectSource(resource string, obj client.Object, spec any) (*windlassv1.RefSource, error) {
+	data, err := json.Marshal(spec)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
 	return &windlassv1.RefSource{
-		URI:    fmt.Sprintf("/apis/windlass.dev/v1alpha1/namespaces/%s/tasks/%s@%s", task.Namespace, task.Name, task.UID),
+		URI:    fmt.Sprintf("/apis/windlass.dev/v1alpha1/namespaces/%s/%s/%s@%s", obj.GetNamespace(), resource, obj.GetName(), obj.GetUID()),
 		Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])},
 	}, nil
+}
+
+// GetPipeline reads the Pipeline ref names for a run in ns, as Get reads a
+// Task, with the same errors; the RefSource is nil for a plain name.
+func GetPipeline(ctx context.Context, c client.Reader, ref *windlassv1.PipelineRef, ns string, o Options) (*windlassv1.Pipeline, *windlassv1.RefSource, error) {
+	t, err := ParsePipeline(ref, ns, o.Namespaces)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &windlassv1.Pipeline{}
+	switch {
+	case t.Bundle != "":
+		b, src, err := pullBundle(ctx, o.Bundles, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, src, fromBundleLayer(b, t.Bundle, "Pipeline", t.Name, p)
+	case t.URL != "":
+		data, src, err := fetchRemote(ctx, o.Remote, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, src, decodeRemote(data, src, "Pipeline", p)
+	}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Name}, p); err != nil {
+		if apierrors.IsNotFound(err) {
+			nf := &NotFoundError{Kind: "Pipeline", Name: t.Name}
+			if t.Namespace != ns {
+				nf.Namespace = t.Namespace
+			}
+			return nil, nil, nf
+		}
+		return nil, nil, fmt.Errorf("getting Pipeline %s/%s: %w", t.Namespace, t.Name, err)
+	}
+	if !t.Resolved {
+		return p, nil, nil
+	}
+	src, err := objectSource("pipelines", p, p.Spec)
+	return p, src, err
 }
 
 // IsNotFound reports whether err says the referenced Task does not exist (yet).

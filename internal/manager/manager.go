@@ -301,7 +301,7 @@ func setupControllers(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 		Opts: pipelinerun.Options{
 			DefaultTimeout: o.DefaultTimeout, NotFoundTimeout: o.TaskNotFoundTimeout,
 			Workers: o.PipelineRunWorkers, MaxMatrix: o.MaxMatrixCombinations,
-			Resolvers: resolvers,
+			Resolvers: resolvers, TransientTimeout: o.TransientTimeout,
 		},
 	}
 	if err := pr.SetupWithManager(mgr); err != nil {

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 )
@@ -47,6 +51,13 @@ func TestGitAndHTTPResolvers(t *testing.T) {
 	first := git(t, dir, "rev-parse", "HEAD")
 	git(t, dir, "tag", "-a", "v1", "-m", "v1")
 	task("two")
+	pipeline := "apiVersion: windlass.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: greet}\nspec:\n" +
+		"  results: [{name: said, value: $(tasks.hello.results.said)}]\n  tasks:\n  - name: hello\n    taskRef:\n      resolver: git\n" +
+		"      params: [{name: url, value: \"" + g.url + "/" + g.user + "/" + name + ".git\"}, {name: revision, value: v1}, {name: pathInRepo, value: tasks/hello.yaml}]\n"
+	if err := os.WriteFile(filepath.Join(dir, "pipeline.yaml"), []byte(pipeline), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "add", ".")
 	git(t, dir, "commit", "-q", "-am", "two")
 	second := git(t, dir, "rev-parse", "HEAD")
 	git(t, dir, "push", "-q", u.String(), "main", "v1")
@@ -66,6 +77,16 @@ spec:
 `
 	}
 	raw := g.url + "/" + g.user + "/" + name + "/raw/branch/main/tasks/hello.yaml"
+	// A Pipeline from the repository, whose task comes from it too, at v1.
+	createObjects(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: PipelineRun
+metadata: {name: remote-pipeline}
+spec:
+  pipelineRef:
+    resolver: git
+    params: [{name: url, value: "`+cloneURL+`"}, {name: pathInRepo, value: pipeline.yaml}]
+`)
 	createRun(t, ns, gitRun("at-tag", "v1", "tasks/hello.yaml")+"---"+gitRun("at-main", "main", "tasks/hello.yaml")+"---"+
 		gitRun("no-file", "main", "tasks/nope.yaml")+`---
 apiVersion: windlass.dev/v1alpha1
@@ -85,8 +106,23 @@ spec:
 	if said, src := resultOf(t, tr, "said").StringVal, tr.Status.Provenance.RefSource; said != "two" || src.URI != raw || len(src.Digest["sha256"]) != 64 {
 		t.Errorf("by-http: said %q, source %+v", said, src)
 	}
-	tr = waitRunDone(t, ns, "no-file", metav1.ConditionFalse, windlassv1.ReasonTaskNotFound, 3*time.Minute)
-	if c := message(tr); !strings.Contains(c, "no file tasks/nope.yaml at "+second) {
-		t.Errorf("no-file: %s", c)
+	pr := waitPipelineDone(t, ns, "remote-pipeline", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	if src := pr.Status.Provenance; len(pr.Status.Results) != 1 || pr.Status.Results[0].Value.StringVal != "one" ||
+		src == nil || src.RefSource.URI != "git+"+cloneURL || src.RefSource.Digest["sha1"] != second || src.RefSource.EntryPoint != "pipeline.yaml" {
+		t.Errorf("remote-pipeline: results %+v, provenance %+v", pr.Status.Results, src)
+	}
+	// A file the repository lacks is waited for (--task-not-found-timeout),
+	// the condition saying which file at which commit.
+	want := "no file tasks/nope.yaml at " + second
+	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		tr := &windlassv1.TaskRun{}
+		if crc.Get(ctx, client.ObjectKey{Namespace: ns, Name: "no-file"}, tr) != nil {
+			return false, nil
+		}
+		c := meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded)
+		return c != nil && c.Reason == windlassv1.ReasonTaskNotFound && strings.Contains(c.Message, want), nil
+	})
+	if err != nil {
+		t.Errorf("no-file: the run never said %q", want)
 	}
 }

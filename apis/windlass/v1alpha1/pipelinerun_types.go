@@ -5,16 +5,29 @@ import (
 )
 
 // PipelineRef names the Pipeline a PipelineRun runs.
+// +kubebuilder:validation:XValidation:rule="has(self.name) != has(self.resolver)",message="exactly one of name or resolver must be set"
+// +kubebuilder:validation:XValidation:rule="!has(self.params) || has(self.resolver)",message="params are only for a resolver"
 type PipelineRef struct {
 	// name of the Pipeline in the run's namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +required
-	Name string `json:"name"`
+	// +optional
+	Name string `json:"name,omitempty"`
 	// kind of the referenced object; only Pipeline.
 	// +kubebuilder:validation:Enum=Pipeline
 	// +optional
 	Kind string `json:"kind,omitempty"`
+	// resolver fetches the Pipeline from elsewhere, as a taskRef's does:
+	// cluster (kind pipeline, name, namespace), bundles (bundle, name, kind
+	// pipeline), git (url, revision, pathInRepo) or http (url).
+	// +kubebuilder:validation:Enum=cluster;bundles;git;http
+	// +optional
+	Resolver string `json:"resolver,omitempty"`
+	// params of the resolver.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	// +optional
+	Params []Param `json:"params,omitempty"`
 }
 
 // PipelineRunSpecStatus asks the controller to hold, cancel or stop a run.
@@ -232,6 +245,9 @@ type PipelineRunStatus struct {
 	// +kubebuilder:validation:Type=object
 	// +optional
 	PipelineSpec *PipelineSpec `json:"pipelineSpec,omitempty"`
+	// provenance says where pipelineSpec came from when a resolver fetched it.
+	// +optional
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // PipelineRun runs a Pipeline once, one TaskRun per task (and per retry and
