@@ -26,8 +26,8 @@ import (
 	"github.com/windlass-dev/windlass/controllers/freshness"
 	"github.com/windlass-dev/windlass/controllers/runstatus"
 	"github.com/windlass-dev/windlass/controllers/taskref"
-	"github.com/windlass-dev/windlass/internal/failure"
 	"github.com/windlass-dev/windlass/internal/approval"
+	"github.com/windlass-dev/windlass/internal/failure"
 	"github.com/windlass-dev/windlass/internal/pipeline"
 	"github.com/windlass-dev/windlass/internal/resolve"
 )
@@ -327,7 +327,6 @@ func (r *Reconciler) cancel(ctx context.Context, tr *windlassv1.TaskRun, msg str
 	}
 	return nil
 }
-
 
 // pipelineSpec is the pipeline the run runs: as stored when it started, else
 // embedded, else read from the referenced Pipeline.
