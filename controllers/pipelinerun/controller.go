@@ -402,10 +402,6 @@ func (r *Reconciler) children(ctx context.Context, pr *windlassv1.PipelineRun) (
 
 func childDone(tr *windlassv1.TaskRun) bool { return runstatus.Done(tr.Status.Conditions) }
 
-func condition(pr *windlassv1.PipelineRun) *metav1.Condition {
-	return runstatus.Condition(pr.Status.Conditions)
-}
-
 func isDone(pr *windlassv1.PipelineRun) bool { return runstatus.Done(pr.Status.Conditions) }
 
 func setCondition(pr *windlassv1.PipelineRun, status metav1.ConditionStatus, reason, message string) {

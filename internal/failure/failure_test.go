@@ -94,7 +94,7 @@ func TestRegistry(t *testing.T) {
 	})
 	t.Run("already classified", func(t *testing.T) {
 		in := Terminal("Mine", errors.New("x"))
-		if got := Registry(in, "Bad", "Down"); got != in {
+		if got := Registry(in, "Bad", "Down"); !errors.Is(got, in) || got.Error() != in.Error() {
 			t.Fatalf("reclassified: %v", got)
 		}
 	})

@@ -1,6 +1,7 @@
 package podspec
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -93,7 +94,7 @@ func TestApplyPodSecurity(t *testing.T) {
 			}
 			pod, err := Build(in, Config{EntrypointImage: epImage, InitContainerFallback: tt.fallback})
 			if tt.wantErr != "" {
-				if _, ok := err.(*PolicyError); !ok || !strings.Contains(err.Error(), tt.wantErr) {
+				if pe := (*PolicyError)(nil); !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got %v, want a PolicyError with %q", err, tt.wantErr)
 				}
 				return

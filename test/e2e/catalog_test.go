@@ -42,13 +42,6 @@ func catalogTask(t *testing.T, name string) *windlassv1.Task {
 	return task
 }
 
-// catalogRef is a taskRef to an installed catalog Task through the cluster
-// resolver, as a run in any namespace writes it.
-func catalogRef(name string) string {
-	return "{resolver: cluster, params: [{name: kind, value: task}, {name: name, value: " + name +
-		"}, {name: namespace, value: " + catalogNamespace + "}]}"
-}
-
 // catalogVar is a ${NAME} a catalog test file leaves for its test to fill
 // in; a script's own $x, $1 or $(params.x) are not of that form.
 var catalogVar = regexp.MustCompile(`\$\{([A-Z][A-Z0-9_]*)\}`)
