@@ -158,7 +158,7 @@ func splitField(s string) (path string, names []string, msg string) {
 func placeholder(p windlassv1.ParamSpec) windlassv1.ParamValue {
 	switch p.Type {
 	case windlassv1.ParamTypeArray:
-		return *windlassv1.NewArray("lint")
+		return *windlassv1.NewArray("lint", "lint", "lint", "lint") // a few: runs may index them
 	case windlassv1.ParamTypeObject:
 		obj := map[string]string{}
 		for k := range p.Properties {

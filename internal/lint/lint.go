@@ -29,6 +29,9 @@ type Problem struct {
 	Line    int
 	Field   string // a field path, or empty
 	Message string
+	// Object is the index of the object at fault among those given to
+	// Objects; -1 for a problem of the file.
+	Object int
 }
 
 func (p Problem) String() string {
@@ -46,6 +49,8 @@ type Object struct {
 	Obj  map[string]any
 	GVK  schema.GroupVersionKind
 	Name string
+
+	index int // among the objects given to Objects
 }
 
 // Read splits a file's documents into objects; empty documents are skipped.
@@ -61,7 +66,7 @@ func Read(file string, data []byte) ([]Object, []Problem) {
 			break
 		}
 		if err != nil {
-			probs = append(probs, Problem{File: file, Line: yamlErrorLine(err), Message: err.Error()})
+			probs = append(probs, Problem{File: file, Line: yamlErrorLine(err), Message: err.Error(), Object: -1})
 			break
 		}
 		if len(doc.Content) == 0 || doc.Content[0].Kind == yamlv3.ScalarNode && doc.Content[0].Tag == "!!null" {
@@ -77,7 +82,7 @@ func Read(file string, data []byte) ([]Object, []Problem) {
 			err = utiljson.Unmarshal(raw, &obj)
 		}
 		if err != nil || obj == nil {
-			probs = append(probs, Problem{File: file, Line: line, Message: fmt.Sprintf("not a Kubernetes object: %v", orText(err, "not a mapping"))})
+			probs = append(probs, Problem{File: file, Line: line, Message: fmt.Sprintf("not a Kubernetes object: %v", orText(err, "not a mapping")), Object: -1})
 			continue
 		}
 		o := Object{File: file, Line: line, Node: &doc, Obj: obj}
@@ -164,12 +169,13 @@ func YAMLFiles(paths []string) ([]string, error) {
 func Objects(ctx context.Context, objs []Object) []Problem {
 	schemas, err := loadSchemas()
 	if err != nil {
-		return []Problem{{File: "(built in)", Message: fmt.Sprintf("the embedded CRDs: %v", err)}}
+		return []Problem{{File: "(built in)", Message: fmt.Sprintf("the embedded CRDs: %v", err), Object: -1}}
 	}
 	var probs []Problem
 	var valid []*Object
 	for i := range objs {
 		o := &objs[i]
+		o.index = i
 		s, ok := schemas[o.GVK]
 		if !ok {
 			if msg := kindMessage(o.GVK); msg != "" {
@@ -216,7 +222,7 @@ func kindMessage(gvk schema.GroupVersionKind) string {
 }
 
 func (o *Object) problem(path, msg string) Problem {
-	return Problem{File: o.File, Line: o.line(path), Field: path, Message: msg}
+	return Problem{File: o.File, Line: o.line(path), Field: path, Message: msg, Object: o.index}
 }
 
 func (o *Object) line(path string) int {

@@ -97,10 +97,10 @@ func TestGood(t *testing.T) {
 func TestSplitField(t *testing.T) {
 	for in, want := range map[string][3]string{
 		"spec.pipelineSpec.tasks[0] (a).matrix.params[1] (x): needs an array": {"spec.pipelineSpec.tasks[0].matrix.params[1]", "a,x", "needs an array"},
-		"spec.params: \"x\" required":                                          {"spec.params", "", "\"x\" required"},
-		"spec.steps[0].script: $(params.nope): no such value":                  {"spec.steps[0].script", "", "$(params.nope): no such value"},
-		"the Task's spec.params[0].default: bad":                               {"", "", "the Task's spec.params[0].default: bad"},
-		"spec is odd":                                                          {"", "", "spec is odd"},
+		"spec.params: \"x\" required":                                         {"spec.params", "", "\"x\" required"},
+		"spec.steps[0].script: $(params.nope): no such value":                 {"spec.steps[0].script", "", "$(params.nope): no such value"},
+		"the Task's spec.params[0].default: bad":                              {"", "", "the Task's spec.params[0].default: bad"},
+		"spec is odd":                                                         {"", "", "spec is odd"},
 	} {
 		path, names, msg := splitField(in)
 		if got := [3]string{path, strings.Join(names, ","), msg}; got != want {
