@@ -110,7 +110,7 @@ func TestCompatibility(t *testing.T) {
 }
 
 var (
-	index     = regexp.MustCompile(`\[\d+\]`)
+	indexRe   = regexp.MustCompile(`\[\d+\]`)
 	taskNames = regexp.MustCompile(` \([^)]*\)`)
 	quoted    = regexp.MustCompile(`"[^"]*"`)
 )
@@ -118,7 +118,7 @@ var (
 // gapKey groups a finding: the field path without indexes and names, and
 // for errors other than unknown fields, the kind of message.
 func gapKey(f Finding) string {
-	field := taskNames.ReplaceAllString(index.ReplaceAllString(f.Field, "[]"), "")
+	field := taskNames.ReplaceAllString(indexRe.ReplaceAllString(f.Field, "[]"), "")
 	if strings.HasPrefix(f.Message, "unknown field") {
 		return field + ": unknown field"
 	}
