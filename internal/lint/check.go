@@ -315,26 +315,54 @@ func (c *checker) run(pr *windlassv1.PipelineRun, spec *windlassv1.PipelineSpec,
 	if err != nil {
 		return err
 	}
-	out, err := pipeline.Plan(pipeline.Input{Run: pr, Resolved: resolved, Now: now,
-		Config: pipeline.Config{DefaultTimeout: time.Hour, MaxMatrix: 256}})
-	if err != nil {
-		return err
-	}
-	for _, tr := range out.Create {
-		ts, taskName := tr.Spec.TaskSpec, ""
-		if ts == nil && tr.Spec.TaskRef != nil && tr.Spec.TaskRef.Resolver == "" && !approval.IsApproval(tr.Spec.TaskRef) {
-			if t := c.tasks[tr.Spec.TaskRef.Name]; t != nil && !c.bad[t.Name+"/Task"] {
-				ts, taskName = &t.Spec, t.Name
+	// Plan as the controller would, round after round, every TaskRun
+	// succeeding with a value for each result its Task declares, until
+	// nothing is left to start: every task (finally too) is planned, its
+	// when expressions evaluated and its TaskRun checked.
+	var children []windlassv1.TaskRun
+	for round := 0; round < maxRounds; round++ {
+		out, err := pipeline.Plan(pipeline.Input{Run: pr, Resolved: resolved, Children: children, Now: now,
+			Config: pipeline.Config{DefaultTimeout: time.Hour, MaxMatrix: 256}})
+		if err != nil || len(out.Create) == 0 {
+			return err
+		}
+		for _, tr := range out.Create {
+			ts, taskName := tr.Spec.TaskSpec, ""
+			switch {
+			case ts != nil:
+			case tr.Spec.TaskRef == nil:
+			case approval.IsApproval(tr.Spec.TaskRef):
+				ts = approval.TaskSpec()
+			case tr.Spec.TaskRef.Resolver == "":
+				if t := c.tasks[tr.Spec.TaskRef.Name]; t != nil && !c.bad[t.Name+"/Task"] {
+					ts, taskName = &t.Spec, t.Name
+				}
 			}
-		}
-		if ts == nil {
-			continue
-		}
-		if err := taskRun(tr, ts, taskName); err != nil {
-			return fmt.Errorf("%s: its TaskRun: %w", taskField(spec, tr.Labels[pipeline.LabelPipelineTask]), err)
+			if ts != nil && !approval.IsApproval(tr.Spec.TaskRef) {
+				if err := taskRun(tr.DeepCopy(), ts, taskName); err != nil {
+					return fmt.Errorf("%s: its TaskRun: %w", taskField(spec, tr.Labels[pipeline.LabelPipelineTask]), err)
+				}
+			}
+			children = append(children, *succeeded(tr, ts))
 		}
 	}
 	return nil
+}
+
+// maxRounds bounds the planning of one pipeline (each round starts at least one task).
+const maxRounds = 1000
+
+// succeeded is tr finished well, with a value for each result of ts (when known).
+func succeeded(tr *windlassv1.TaskRun, ts *windlassv1.TaskSpec) *windlassv1.TaskRun {
+	tr = tr.DeepCopy()
+	tr.Status.Conditions = []metav1.Condition{{Type: windlassv1.ConditionSucceeded, Status: metav1.ConditionTrue, Reason: "Succeeded"}}
+	if ts != nil {
+		for _, r := range ts.Results {
+			v := placeholder(windlassv1.ParamSpec{Type: r.Type, Properties: r.Properties})
+			tr.Status.Results = append(tr.Status.Results, windlassv1.TaskRunResult{Name: r.Name, Type: r.Type, Value: v})
+		}
+	}
+	return tr
 }
 
 // taskField is the path of the pipeline task named task.
