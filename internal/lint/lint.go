@@ -211,6 +211,8 @@ func Objects(ctx context.Context, objs []Object) []Problem {
 
 func kindMessage(gvk schema.GroupVersionKind) string {
 	switch {
+	case gvk.Kind == "" && gvk.Version == "":
+		return "" // not a Kubernetes object (a patch, a config file): skipped
 	case gvk.Kind == "" || gvk.Version == "":
 		return "apiVersion and kind: both are required"
 	case gvk.Group == "tekton.dev" || gvk.Group == "triggers.tekton.dev":
