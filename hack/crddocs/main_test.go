@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 )
 
 type inner struct {
@@ -66,7 +67,10 @@ func TestWalk(t *testing.T) {
 }
 
 // TestCRDSizes keeps every generated CRD well under what etcd stores in one
-// object (1.5 MiB by default) and the API server takes in one request.
+// object (1.5 MiB by default) and the API server takes in one request, and
+// its JSON under what client-side kubectl apply may keep of it in the
+// last-applied-configuration annotation (256 KiB for all annotations; the
+// install applies server-side, which keeps no such copy, but users may not).
 func TestCRDSizes(t *testing.T) {
 	files, _ := filepath.Glob("../../config/crd/bases/*.yaml")
 	if len(files) == 0 {
@@ -80,6 +84,18 @@ func TestCRDSizes(t *testing.T) {
 		}
 		if st.Size() > max {
 			t.Errorf("%s: %d bytes, over %d", f, st.Size(), max)
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := yaml.YAMLToJSON(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const maxJSON = 240 << 10
+		if len(js) > maxJSON {
+			t.Errorf("%s: %d bytes of JSON, over %d", f, len(js), maxJSON)
 		}
 	}
 }
