@@ -169,7 +169,9 @@ func placeholder(p windlassv1.ParamSpec) windlassv1.ParamValue {
 	if len(p.Enum) > 0 {
 		return *windlassv1.NewString(p.Enum[0])
 	}
-	return *windlassv1.NewString("lint")
+	// A word every string field takes, onError included ($(params.mode)
+	// there must be continue or stopAndFail).
+	return *windlassv1.NewString("continue")
 }
 
 func meta(name string) metav1.ObjectMeta {

@@ -124,3 +124,23 @@ func TestLine(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaceholders: a lone Task or Pipeline is checked with made-up values
+// for its required params; they must not make problems of their own.
+func TestPlaceholders(t *testing.T) {
+	src := `apiVersion: windlass.dev/v1alpha1
+kind: Task
+metadata: {name: t}
+spec:
+  params: [{name: mode}, {name: list, type: array}, {name: env, enum: [dev, prod]}]
+  steps:
+  - image: busybox
+    onError: $(params.mode)
+    command: [echo, "$(params.list[2])", "$(params.env)"]
+`
+	objs, probs := Read("t.yaml", []byte(src))
+	probs = append(probs, Objects(context.Background(), objs)...)
+	for _, p := range probs {
+		t.Errorf("%s", p)
+	}
+}
