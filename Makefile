@@ -28,9 +28,10 @@ build: ## Build every binary under cmd/ into bin/; the CLI also as bin/kubectl-w
 	cp -f $(BIN)/windlass $(BIN)/kubectl-windlass
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC into config/.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:maxDescLen=0 paths="./..." \
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC into config/ (descriptions of Windlass's fields only: hack/crddocs).
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	go run ./hack/crddocs config/crd/bases
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deepcopy code for the API types.

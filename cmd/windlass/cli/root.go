@@ -75,7 +75,7 @@ is not set).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return exit.WithCode(exit.Usage, err) })
 	e.kube.bind(root)
 	root.AddCommand(e.startCmd(), e.logsCmd(), e.waitCmd(), e.cancelCmd(), e.rerunCmd(),
-		e.approveCmd(true), e.approveCmd(false), e.listCmd(), e.describeCmd())
+		e.approveCmd(true), e.approveCmd(false), e.listCmd(), e.describeCmd(), e.lintCmd(), e.importCmd())
 	e.completions(root)
 	return root
 }

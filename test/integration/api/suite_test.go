@@ -9,16 +9,23 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/windlass-dev/windlass/test/util"
 )
 
-var k8s client.Client
+var (
+	k8s     client.Client
+	testEnv *envtest.Environment
+	restCfg *rest.Config
+)
 
 func TestMain(m *testing.M) {
 	env, cfg, err := util.StartEnv()
+	testEnv, restCfg = env, cfg
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
