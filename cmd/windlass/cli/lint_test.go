@@ -36,7 +36,7 @@ func TestImportCommand(t *testing.T) {
 		code int
 		out  string // in stdout
 	}{
-		{[]string{"import", "--check", in}, 2, "v1-runs.yaml:12  PipelineRun  from-git  unsupported  spec.pipelineRef.params"},
+		{[]string{"import", "--check", in}, 2, "v1-runs.yaml:12  PipelineRun  from-hub  unsupported  spec.pipelineRef.resolver"},
 		{[]string{"import", in + "v1beta1-task.yaml"}, 0, "apiVersion: windlass.dev/v1alpha1\nkind: Task\n"},
 		{[]string{"import", "-o", dir, in + "v1beta1-task.yaml"}, 0, ""},
 		{[]string{"import", "../../../internal/lint/testdata/bad/903-task-deep-field.yaml"}, 2, ""},
