@@ -425,38 +425,11 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	}
 	// An embedded spec takes the params it does not declare (Tekton's
 	// propagated params); a referenced Task ignores them, with a warning.
-	pb, err := resolve.BindParams("Task", tr.Spec.TaskSpec != nil, spec.Params, tr.Spec.Params)
+	prep, err := podspec.Prepare(tr, spec, taskName)
 	if err != nil {
 		return invalid(err)
 	}
-	if len(pb.Implicit) > 0 {
-		spec = spec.DeepCopy()
-		spec.Params = append(spec.Params, pb.Implicit...)
-	}
-	params := pb.Values
-	bound := map[string]resolve.Workspace{}
-	for _, b := range tr.Spec.Workspaces {
-		w := resolve.Workspace{Volume: podspec.WorkspaceVolume(b.Name)}
-		switch {
-		case b.PersistentVolumeClaim != nil:
-			w.Claim = b.PersistentVolumeClaim.ClaimName
-		case b.VolumeClaimTemplate != nil:
-			w.Claim = podspec.ClaimName(tr.Name, b.Name)
-		}
-		bound[b.Name] = w
-	}
-	name := taskName
-	if name == "" {
-		name = tr.Name
-	}
-	vals := resolve.Values(spec, params, resolve.Context{
-		TaskRunName: tr.Name, TaskRunNamespace: tr.Namespace, TaskRunUID: string(tr.UID), TaskName: name,
-		RetryCount: resolve.RetryCount(tr.Labels),
-	}, bound)
-	final, err := resolve.Task(spec, vals)
-	if err != nil {
-		return invalid(err)
-	}
+	final := prep.Final
 	// The outcome is judged from the pinned spec: it records the onError
 	// policy each step got, which a $(params...) reference chose.
 	if pinned := tr.Status.TaskSpec; pinned != nil && len(pinned.Steps) == len(final.Steps) {
@@ -509,7 +482,7 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 		ctrl.LoggerFrom(ctx).V(1).Info("created pod", "pod", pod.Name)
 		r.created.Created(client.ObjectKeyFromObject(tr), pod.Name)
 		// Once, with the pod: not on a retry of the preparation above.
-		if msg := resolve.UnusedMessage("Task", taskName, spec.Params, pb.Unused); msg != "" && r.Recorder != nil {
+		if msg := resolve.UnusedMessage("Task", taskName, spec.Params, prep.Params.Unused); msg != "" && r.Recorder != nil {
 			r.Recorder.Eventf(tr, nil, corev1.EventTypeWarning, "UnusedParams", "Bind", "%s", msg)
 		}
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/windlass-dev/windlass/internal/approval"
 	"github.com/windlass-dev/windlass/internal/pipeline"
 	"github.com/windlass-dev/windlass/internal/podspec"
-	"github.com/windlass-dev/windlass/internal/resolve"
 )
 
 // lintNamespace is the namespace objects without one are checked in.
@@ -213,36 +212,11 @@ func taskRun(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string)
 	if tr.Namespace == "" {
 		tr.Namespace = lintNamespace
 	}
-	pb, err := resolve.BindParams("Task", tr.Spec.TaskSpec != nil, spec.Params, tr.Spec.Params)
+	prep, err := podspec.Prepare(tr, spec, taskName)
 	if err != nil {
 		return err
 	}
-	if len(pb.Implicit) > 0 {
-		spec = spec.DeepCopy()
-		spec.Params = append(spec.Params, pb.Implicit...)
-	}
-	bound := map[string]resolve.Workspace{}
-	for _, b := range tr.Spec.Workspaces {
-		w := resolve.Workspace{Volume: podspec.WorkspaceVolume(b.Name)}
-		switch {
-		case b.PersistentVolumeClaim != nil:
-			w.Claim = b.PersistentVolumeClaim.ClaimName
-		case b.VolumeClaimTemplate != nil:
-			w.Claim = podspec.ClaimName(tr.Name, b.Name)
-		}
-		bound[b.Name] = w
-	}
-	name := taskName
-	if name == "" {
-		name = tr.Name
-	}
-	vals := resolve.Values(spec, pb.Values, resolve.Context{
-		TaskRunName: tr.Name, TaskRunNamespace: tr.Namespace, TaskRunUID: string(tr.UID), TaskName: name,
-	}, bound)
-	final, err := resolve.Task(spec, vals)
-	if err != nil {
-		return err
-	}
+	final := prep.Final
 	// The registry is not asked: an image without a command is taken to have an entrypoint.
 	images := map[string]podspec.ImageConfig{}
 	for _, si := range podspec.ImageEntrypointNeeded(final) {

@@ -7,13 +7,9 @@
 package corpus
 
 import (
-	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/windlass-dev/windlass/internal/manager"
@@ -31,37 +27,10 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	env, cfg, err := util.StartEnv()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	opts := manager.Defaults()
-	opts.RecoverPanic = false
-	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
-	opts.EntrypointImage = "registry.example/windlass/entrypoint@sha256:1111111111111111111111111111111111111111111111111111111111111111"
-	opts.TaskNotFoundTimeout, opts.TransientTimeout, opts.MaxMatrixCombinations = notFoundTimeout, transientTimeout, maxMatrix
-	mgr, err := manager.New(cfg, opts)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	scheme, _ := manager.NewScheme()
-	// Every case polls at once: the client must not throttle them.
-	fast := rest.CopyConfig(cfg)
-	fast.QPS, fast.Burst = 1000, 2000
-	if k8s, err = client.New(fast, client.Options{Scheme: scheme}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	cancel()
-	if err := <-done; err != nil {
-		fmt.Fprintln(os.Stderr, "manager:", err)
-	}
-	_ = env.Stop()
-	os.Exit(code)
+	util.RunSuite(m, func(opts *manager.Options) {
+		// Short waits, so every case ends within seconds.
+		opts.TaskNotFoundTimeout, opts.TransientTimeout, opts.MaxMatrixCombinations = notFoundTimeout, transientTimeout, maxMatrix
+	}, func(s util.Suite) {
+		k8s = s.Client
+	})
 }

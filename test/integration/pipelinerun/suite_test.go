@@ -5,7 +5,6 @@ package pipelinerun
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"testing"
 	"time"
@@ -15,9 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
@@ -31,40 +28,11 @@ var k8s client.Client
 var cfg *rest.Config
 
 func TestMain(m *testing.M) {
-	env, c, err := util.StartEnv()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cfg = c
-	if os.Getenv("WINDLASS_TEST_LOGS") != "" {
-		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
-	}
-	opts := manager.Defaults()
-	opts.RecoverPanic = false // a panicking reconcile fails the suite
-	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
-	opts.EntrypointImage = "registry.example/windlass/entrypoint@sha256:1111111111111111111111111111111111111111111111111111111111111111"
-	opts.TaskNotFoundTimeout = 3 * time.Second
-	mgr, err := manager.New(cfg, opts)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	scheme, _ := manager.NewScheme()
-	if k8s, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	cancel()
-	if err := <-done; err != nil {
-		fmt.Fprintln(os.Stderr, "manager:", err)
-	}
-	_ = env.Stop()
-	os.Exit(code)
+	util.RunSuite(m, func(opts *manager.Options) {
+		opts.TaskNotFoundTimeout = 3 * time.Second
+	}, func(s util.Suite) {
+		cfg, k8s = s.Config, s.Client
+	})
 }
 
 func namespace(t *testing.T) string { return util.Namespace(t, k8s, "pr-") }

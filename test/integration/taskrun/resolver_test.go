@@ -74,9 +74,9 @@ spec: {taskRef: {resolver: cluster, params: [{name: name, value: absent}, {name:
 	}
 	// The schema refuses a ref that is both, or neither.
 	for manifest, want := range map[string]string{
-		"metadata: {name: both}\nspec: {taskRef: {name: a, resolver: cluster}}\n":                    "exactly one of name or resolver must be set",
-		"metadata: {name: stray}\nspec: {taskRef: {name: a, params: [{name: name, value: b}]}}\n":    "params are only for a resolver",
-		"metadata: {name: git}\nspec: {taskRef: {resolver: git, params: [{name: url, value: x}]}}\n": `Unsupported value: "git"`,
+		"metadata: {name: both}\nspec: {taskRef: {name: a, resolver: cluster}}\n":                     "exactly one of name or resolver must be set",
+		"metadata: {name: stray}\nspec: {taskRef: {name: a, params: [{name: name, value: b}]}}\n":     "params are only for a resolver",
+		"metadata: {name: hub}\nspec: {taskRef: {resolver: hub, params: [{name: name, value: x}]}}\n": `Unsupported value: "hub"`,
 	} {
 		err := createErr(ns, manifest)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -4,8 +4,6 @@ package taskrun
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -28,37 +26,13 @@ const entrypointImage = "registry.example/windlass/entrypoint@sha256:11111111111
 var k8s client.Client
 
 func TestMain(m *testing.M) {
-	env, cfg, err := util.StartEnv()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	opts := manager.Defaults()
-	opts.RecoverPanic = false // a panicking reconcile fails the suite
-	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
-	opts.EntrypointImage = entrypointImage
-	opts.TaskNotFoundTimeout = 3 * time.Second
-	opts.TransientTimeout, opts.ImagePullTimeout = 6*time.Second, 4*time.Second
-	mgr, err := manager.New(cfg, opts)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	scheme, _ := manager.NewScheme()
-	if k8s, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	cancel()
-	if err := <-done; err != nil {
-		fmt.Fprintln(os.Stderr, "manager:", err)
-	}
-	_ = env.Stop()
-	os.Exit(code)
+	util.RunSuite(m, func(opts *manager.Options) {
+		opts.EntrypointImage = entrypointImage
+		opts.TaskNotFoundTimeout = 3 * time.Second
+		opts.TransientTimeout, opts.ImagePullTimeout = 6*time.Second, 4*time.Second
+	}, func(s util.Suite) {
+		k8s = s.Client
+	})
 }
 
 // namespace makes a namespace for one test.

@@ -1,0 +1,56 @@
+package podspec
+
+import (
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/resolve"
+)
+
+// Prepared is a TaskRun's spec as its pod is built from it.
+type Prepared struct {
+	// Declared is the spec with the params an embedded spec takes without
+	// declaring them (Tekton's propagated params) declared.
+	Declared *windlassv1.TaskSpec
+	// Final has every $(...) reference substituted: what Build takes.
+	Final *windlassv1.TaskSpec
+	// Params are the run's params bound to the spec.
+	Params resolve.Bound
+}
+
+// Prepare binds a run's params and workspaces to spec (the Task taskName,
+// "" for an embedded one) and substitutes every reference, as the TaskRun
+// controller does before it builds the pod (and windlass lint does offline).
+// Its errors are the spec's and name the field.
+func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string) (Prepared, error) {
+	pb, err := resolve.BindParams("Task", tr.Spec.TaskSpec != nil, spec.Params, tr.Spec.Params)
+	if err != nil {
+		return Prepared{}, err
+	}
+	if len(pb.Implicit) > 0 {
+		spec = spec.DeepCopy()
+		spec.Params = append(spec.Params, pb.Implicit...)
+	}
+	bound := map[string]resolve.Workspace{}
+	for _, b := range tr.Spec.Workspaces {
+		w := resolve.Workspace{Volume: WorkspaceVolume(b.Name)}
+		switch {
+		case b.PersistentVolumeClaim != nil:
+			w.Claim = b.PersistentVolumeClaim.ClaimName
+		case b.VolumeClaimTemplate != nil:
+			w.Claim = ClaimName(tr.Name, b.Name)
+		}
+		bound[b.Name] = w
+	}
+	name := taskName
+	if name == "" {
+		name = tr.Name
+	}
+	vals := resolve.Values(spec, pb.Values, resolve.Context{
+		TaskRunName: tr.Name, TaskRunNamespace: tr.Namespace, TaskRunUID: string(tr.UID), TaskName: name,
+		RetryCount: resolve.RetryCount(tr.Labels),
+	}, bound)
+	final, err := resolve.Task(spec, vals)
+	if err != nil {
+		return Prepared{}, err
+	}
+	return Prepared{Declared: spec, Final: final, Params: pb}, nil
+}
