@@ -58,19 +58,7 @@ func waitApproval(t *testing.T, ns, name, reason string, timeout time.Duration) 
 func TestApprovalGateOnTheCluster(t *testing.T) {
 	t.Parallel()
 	ns := namespace(t)
-	ctx := context.Background()
-	// Everyone here may patch Approvals (the release's role): only the policy tells them apart.
-	binding := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "approvers", Namespace: ns},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "windlass-approver"},
-		Subjects: []rbacv1.Subject{
-			{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"},
-			{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "mallory"},
-		},
-	}
-	if err := crc.Create(ctx, binding); err != nil {
-		t.Fatal(err)
-	}
+	bindApprovers(t, ns, "alice", "mallory")
 	createObjects(t, ns, `
 apiVersion: windlass.dev/v1alpha1
 kind: Pipeline
@@ -144,5 +132,21 @@ spec:
 	err = approveAs(t, "alice", nil, ns, "unattended-approve", windlassv1.ApprovalApproved, "")
 	if err == nil || !strings.Contains(err.Error(), "is already decided: ApprovalTimedOut") {
 		t.Fatalf("a decision after the timeout: %v", err)
+	}
+}
+
+// bindApprovers lets users patch Approvals in ns (the release's role):
+// only the admission policy tells a listed approver from another.
+func bindApprovers(t *testing.T, ns string, users ...string) {
+	t.Helper()
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "approvers", Namespace: ns},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "windlass-approver"},
+	}
+	for _, u := range users {
+		binding.Subjects = append(binding.Subjects, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: u})
+	}
+	if err := crc.Create(context.Background(), binding); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -388,18 +387,7 @@ spec:
 func TestCLIApprove(t *testing.T) {
 	t.Parallel()
 	ns := namespace(t)
-	ctx := context.Background()
-	binding := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "approvers", Namespace: ns},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "windlass-approver"},
-		Subjects: []rbacv1.Subject{
-			{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"},
-			{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "mallory"},
-		},
-	}
-	if err := crc.Create(ctx, binding); err != nil {
-		t.Fatal(err)
-	}
+	bindApprovers(t, ns, "alice", "mallory")
 	createObjects(t, ns, `
 apiVersion: windlass.dev/v1alpha1
 kind: Pipeline
