@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
