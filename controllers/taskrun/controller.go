@@ -281,7 +281,7 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 	}
 	r.lastProgress.Delete(tr.UID)
 	if out.reason != windlassv1.ReasonSucceeded {
-		if stopsPod[out.reason] {
+		if stopsPod[out.reason] || out.reason == windlassv1.ReasonPodDeleted || out.reason == windlassv1.ReasonPodEvicted {
 			markStopped(tr, out.reason, now)
 		}
 		finish(tr, now, false, out.reason, out.message)
