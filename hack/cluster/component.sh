@@ -28,8 +28,13 @@ do_stop() {
 	# Arguments NUL-separated, as the kernel keeps them; argv[0] is dropped.
 	tail -z -n +2 "/proc/$pid/cmdline" >"$SAVED_DIR/$name.args"
 	tr '\0' '\n' <"/proc/$pid/environ" | sed -n 's/^PATH=//p' >"$SAVED_DIR/$name.path"
-	# etcd and the API server shut down cleanly on SIGTERM well within 10 s.
-	stop_proc "$name" 10
+	# SIGTERM, then SIGKILL after 10 s of wall time (stop_proc counts polls, which
+	# take far longer than their 0.1 s sleep on a loaded node): kube-apiserver may
+	# hang after draining its requests.
+	kill -TERM "$pid" 2>/dev/null || true
+	local deadline=$(($(date +%s) + 10))
+	while [ -e "/proc/$pid" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
+	stop_proc "$name" 1
 }
 
 answers() {
