@@ -340,7 +340,8 @@ func (r *Reconciler) stop(tr *windlassv1.TaskRun, pod *corev1.Pod, reason, stepR
 	if spec := tr.Status.TaskSpec; spec != nil && pod != nil {
 		stepStates(tr, spec, pod)
 	}
-	if step := runningStep(tr); step != "" {
+	// A run that never got its image has no step that ran; its message names the container.
+	if step := runningStep(tr); step != "" && reason != windlassv1.ReasonImagePullFailed {
 		message += fmt.Sprintf(" (while %s was running)", step)
 	}
 	markStopped(tr, stepReason, now)
