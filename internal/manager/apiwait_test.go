@@ -25,7 +25,7 @@ func TestWaitForAPIServer(t *testing.T) {
 			http.Error(w, "[-]etcd failed", http.StatusServiceUnavailable)
 			return
 		}
-		w.Write([]byte("ok"))
+		_, _ = w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
