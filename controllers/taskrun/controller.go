@@ -251,7 +251,9 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 		if pod.Status.StartTime != nil {
 			since = pod.Status.StartTime.Time
 		}
-		deadline := since.Add(r.Opts.ImagePullTimeout)
+		// Both times are stored cut to the second: the second added makes
+		// the wait end up to 1 s late, never early (as the run's timeout).
+		deadline := since.Add(r.Opts.ImagePullTimeout + time.Second)
 		if !now.Before(deadline) {
 			r.stop(tr, pod, windlassv1.ReasonImagePullFailed, "ImagePullFailed",
 				fmt.Sprintf("%s; still failing after %s (--image-pull-timeout)", out.pulling, r.Opts.ImagePullTimeout))
