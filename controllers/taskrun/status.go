@@ -164,7 +164,7 @@ func containerOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entr
 	for _, cs := range all {
 		if w := cs.State.Waiting; w != nil {
 			definitive, pulling := failure.ImagePull(w.Reason, w.Message)
-			msg := fmt.Sprintf("container %s cannot pull image %s: %s: %s", cs.Name, cs.Image, w.Reason, w.Message)
+			msg := fmt.Sprintf("container %s cannot pull image %s: %s: %s", cs.Name, pullingImage(w.Message, cs.Image), w.Reason, w.Message)
 			if definitive {
 				return outcome{done: true, reason: windlassv1.ReasonImagePullFailed, message: msg}
 			}
@@ -208,6 +208,23 @@ func containerOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entr
 	}
 	last := states[len(states)-1]
 	return outcome{done: true, reason: windlassv1.ReasonSucceeded, message: "All steps completed.", results: last.Results, resultsInLog: last.ResultsInLog}
+}
+
+// pullingImage is the container's image, unless the kubelet's pull message
+// names another one (`pulling image "REF"`, `pull and unpack image "REF"`):
+// the image that fails may be an image volume of the container (the
+// entrypoint's). A ref that only spells the container's image out in full
+// (a registry, a :latest added) is the container's.
+func pullingImage(message, containerImage string) string {
+	_, rest, ok := strings.Cut(message, `image "`)
+	if !ok {
+		return containerImage
+	}
+	ref, _, ok := strings.Cut(rest, `"`)
+	if !ok || ref == "" || strings.Contains(ref, containerImage) || strings.Contains(containerImage, ref) {
+		return containerImage
+	}
+	return ref
 }
 
 // typedResults checks raw result files against the declared types and returns

@@ -70,6 +70,9 @@ func TestPodOutcome(t *testing.T) {
 			done: true, reason: windlassv1.ReasonImagePullFailed, msg: `container step-b cannot pull image img-step-b: ImagePullBackOff: Back-off pulling image "img-step-b": ErrImagePull: img-step-b: not found`},
 		{name: "image pull throttled", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-b": {Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "pull QPS exceeded"}}}),
 			pulling: "container step-b cannot pull image img-step-b: ErrImagePull: pull QPS exceeded"},
+		{name: "the entrypoint's image volume cannot be pulled", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": {Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull",
+			Message: `failed to pull and unpack image "r/entrypoint@sha256:1": failed to resolve image: dial tcp r:443: connect: connection refused`}}}),
+			pulling: `container step-a cannot pull image r/entrypoint@sha256:1: ErrImagePull: failed to pull and unpack image "r/entrypoint@sha256:1": failed to resolve image: dial tcp r:443: connect: connection refused`},
 		{name: "unschedulable", spec: spec2(""), pod: pod(nil, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable", Message: "no node"}),
 			done: true, reason: windlassv1.ReasonUnschedulable, msg: "the pod cannot be scheduled: no node"},
 		{name: "evicted through the Eviction API", spec: spec2(""), pod: deleting(pod(map[string]corev1.ContainerState{"step-a": {Running: &corev1.ContainerStateRunning{}}},
@@ -95,6 +98,20 @@ func TestPodOutcome(t *testing.T) {
 				t.Fatalf("got %+v, want done %v reason %q msg %q pulling %q", got, tt.done, tt.reason, tt.msg, tt.pulling)
 			}
 		})
+	}
+}
+
+func TestPullingImage(t *testing.T) {
+	for _, tt := range []struct{ message, image, want string }{
+		{`failed to pull and unpack image "r/entrypoint@sha256:1": connection refused`, "r/app:1", "r/entrypoint@sha256:1"},
+		{`failed to pull and unpack image "nope.example/missing:latest": not found`, "nope.example/missing", "nope.example/missing"},
+		{`Back-off pulling image "docker.io/library/busybox:latest"`, "busybox", "busybox"},
+		{`pull QPS exceeded`, "r/app:1", "r/app:1"},
+		{`image "`, "r/app:1", "r/app:1"},
+	} {
+		if got := pullingImage(tt.message, tt.image); got != tt.want {
+			t.Errorf("pullingImage(%q, %q) = %q, want %q", tt.message, tt.image, got, tt.want)
+		}
 	}
 }
 

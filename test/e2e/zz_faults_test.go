@@ -344,6 +344,17 @@ func TestFaultRegistryDown(t *testing.T) {
 	const runs = 3
 	t.Run("back within 20s", func(t *testing.T) {
 		ns := namespace(t)
+		// The node must have every other image the runs use (the entrypoint's
+		// was pushed by this build): only the fresh tag is missing.
+		createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: warm}
+spec:
+  taskSpec:
+    steps: [{image: SHELL, script: 'true'}]
+`)
+		waitRunDone(t, ns, "warm", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
 		img := freshTag(t)
 		component(t, "stop", "registry")
 		stopped := time.Now()
