@@ -42,10 +42,14 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("loading kubeconfig: %w", err)
 	}
+	ctx := ctrl.SetupSignalHandler()
+	if err := manager.WaitForAPIServer(ctx, cfg, log); err != nil {
+		return err
+	}
 	mgr, err := manager.New(cfg, opts)
 	if err != nil {
 		return err
 	}
 	log.Info("Starting manager", "version", version.Version, "leaderElect", opts.LeaderElect, "qps", opts.QPS, "burst", opts.Burst)
-	return mgr.Start(ctrl.SetupSignalHandler())
+	return mgr.Start(ctx)
 }

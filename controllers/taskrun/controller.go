@@ -251,7 +251,9 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 		if pod.Status.StartTime != nil {
 			since = pod.Status.StartTime.Time
 		}
-		deadline := since.Add(r.Opts.ImagePullTimeout)
+		// Both times are stored cut to the second: the second added makes
+		// the wait end up to 1 s late, never early (as the run's timeout).
+		deadline := since.Add(r.Opts.ImagePullTimeout + time.Second)
 		if !now.Before(deadline) {
 			r.stop(tr, pod, windlassv1.ReasonImagePullFailed, "ImagePullFailed",
 				fmt.Sprintf("%s; still failing after %s (--image-pull-timeout)", out.pulling, r.Opts.ImagePullTimeout))
@@ -281,7 +283,7 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 	}
 	r.lastProgress.Delete(tr.UID)
 	if out.reason != windlassv1.ReasonSucceeded {
-		if stopsPod[out.reason] {
+		if stopsPod[out.reason] || out.reason == windlassv1.ReasonPodDeleted || out.reason == windlassv1.ReasonPodEvicted {
 			markStopped(tr, out.reason, now)
 		}
 		finish(tr, now, false, out.reason, out.message)
@@ -340,7 +342,8 @@ func (r *Reconciler) stop(tr *windlassv1.TaskRun, pod *corev1.Pod, reason, stepR
 	if spec := tr.Status.TaskSpec; spec != nil && pod != nil {
 		stepStates(tr, spec, pod)
 	}
-	if step := runningStep(tr); step != "" {
+	// A run that never got its image has no step that ran; its message names the container.
+	if step := runningStep(tr); step != "" && reason != windlassv1.ReasonImagePullFailed {
 		message += fmt.Sprintf(" (while %s was running)", step)
 	}
 	markStopped(tr, stepReason, now)

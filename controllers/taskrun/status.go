@@ -102,9 +102,58 @@ func stepStates(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, pod *corev1.P
 	return parsed
 }
 
-// podOutcome decides, from the containers' states (not the pod phase, which
-// lags by the sandbox teardown), whether the run is over and why.
+// podOutcome decides whether the run is over and why. A pod deleted or
+// evicted before its steps all succeeded ends the run at once, with a reason
+// that says so: its killed steps would otherwise look like failing ones, and
+// only once the kubelet has stopped them.
 func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint.State) outcome {
+	out := containerOutcome(spec, pod, states)
+	if out.done && out.reason == windlassv1.ReasonSucceeded {
+		return out
+	}
+	if reason, msg, ok := podStopped(pod); ok {
+		return outcome{done: true, reason: reason, message: msg}
+	}
+	return out
+}
+
+// podStopped tells whether the pod is being deleted or was evicted, and how:
+// the DisruptionTarget condition the API server, the kubelet or the scheduler
+// set before they stop a pod names the cause.
+func podStopped(pod *corev1.Pod) (reason, message string, stopped bool) {
+	var cause *corev1.PodCondition
+	for i, c := range pod.Status.Conditions {
+		if c.Type == corev1.DisruptionTarget && c.Status == corev1.ConditionTrue {
+			cause = &pod.Status.Conditions[i]
+		}
+	}
+	evicted := pod.Status.Phase == corev1.PodFailed && pod.Status.Reason == "Evicted"
+	if cause != nil {
+		switch cause.Reason {
+		case "EvictionByEvictionAPI", "TerminationByKubelet", "PreemptionByScheduler":
+			evicted = true
+		}
+	}
+	switch {
+	case evicted:
+		why := strings.TrimSpace(pod.Status.Reason + " " + pod.Status.Message)
+		if cause != nil {
+			why = strings.TrimSpace(cause.Reason + ": " + cause.Message)
+		}
+		return windlassv1.ReasonPodEvicted, fmt.Sprintf("The pod %s was evicted before the run finished (%s).", pod.Name, why), true
+	case !pod.DeletionTimestamp.IsZero():
+		msg := fmt.Sprintf("The pod %s was deleted before the run finished", pod.Name)
+		if cause != nil {
+			msg += fmt.Sprintf(" (%s: %s)", cause.Reason, cause.Message)
+		}
+		return windlassv1.ReasonPodDeleted, msg + ".", true
+	}
+	return "", "", false
+}
+
+// containerOutcome decides, from the containers' states (not the pod phase,
+// which lags by the sandbox teardown), whether the run is over and why.
+func containerOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint.State) outcome {
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
 			return outcome{done: true, reason: windlassv1.ReasonUnschedulable, message: "the pod cannot be scheduled: " + c.Message}
@@ -115,7 +164,7 @@ func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint
 	for _, cs := range all {
 		if w := cs.State.Waiting; w != nil {
 			definitive, pulling := failure.ImagePull(w.Reason, w.Message)
-			msg := fmt.Sprintf("container %s cannot pull image %s: %s: %s", cs.Name, cs.Image, w.Reason, w.Message)
+			msg := fmt.Sprintf("container %s cannot pull image %s: %s: %s", cs.Name, pullingImage(w.Message, cs.Image), w.Reason, w.Message)
 			if definitive {
 				return outcome{done: true, reason: windlassv1.ReasonImagePullFailed, message: msg}
 			}
@@ -159,6 +208,23 @@ func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint
 	}
 	last := states[len(states)-1]
 	return outcome{done: true, reason: windlassv1.ReasonSucceeded, message: "All steps completed.", results: last.Results, resultsInLog: last.ResultsInLog}
+}
+
+// pullingImage is the container's image, unless the kubelet's pull message
+// names another one (`pulling image "REF"`, `pull and unpack image "REF"`):
+// the image that fails may be an image volume of the container (the
+// entrypoint's). A ref that only spells the container's image out in full
+// (a registry, a :latest added) is the container's.
+func pullingImage(message, containerImage string) string {
+	_, rest, ok := strings.Cut(message, `image "`)
+	if !ok {
+		return containerImage
+	}
+	ref, _, ok := strings.Cut(rest, `"`)
+	if !ok || ref == "" || strings.Contains(ref, containerImage) || strings.Contains(containerImage, ref) {
+		return containerImage
+	}
+	return ref
 }
 
 // typedResults checks raw result files against the declared types and returns

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/internal/entrypoint"
@@ -30,6 +31,12 @@ func pod(states map[string]corev1.ContainerState, conds ...corev1.PodCondition) 
 		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{Name: n, Image: "img-" + n, State: st})
 	}
 	p.Status.Conditions = conds
+	return p
+}
+
+func deleting(p *corev1.Pod) *corev1.Pod {
+	now := metav1.Now()
+	p.Name, p.DeletionTimestamp = "p", &now
 	return p
 }
 
@@ -63,8 +70,23 @@ func TestPodOutcome(t *testing.T) {
 			done: true, reason: windlassv1.ReasonImagePullFailed, msg: `container step-b cannot pull image img-step-b: ImagePullBackOff: Back-off pulling image "img-step-b": ErrImagePull: img-step-b: not found`},
 		{name: "image pull throttled", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-b": {Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "pull QPS exceeded"}}}),
 			pulling: "container step-b cannot pull image img-step-b: ErrImagePull: pull QPS exceeded"},
+		{name: "the entrypoint's image volume cannot be pulled", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": {Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull",
+			Message: `failed to pull and unpack image "r/entrypoint@sha256:1": failed to resolve image: dial tcp r:443: connect: connection refused`}}}),
+			pulling: `container step-a cannot pull image r/entrypoint@sha256:1: ErrImagePull: failed to pull and unpack image "r/entrypoint@sha256:1": failed to resolve image: dial tcp r:443: connect: connection refused`},
 		{name: "unschedulable", spec: spec2(""), pod: pod(nil, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable", Message: "no node"}),
 			done: true, reason: windlassv1.ReasonUnschedulable, msg: "the pod cannot be scheduled: no node"},
+		{name: "evicted through the Eviction API", spec: spec2(""), pod: deleting(pod(map[string]corev1.ContainerState{"step-a": {Running: &corev1.ContainerStateRunning{}}},
+			corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "EvictionByEvictionAPI", Message: "Eviction API: evicting"})),
+			done: true, reason: windlassv1.ReasonPodEvicted, msg: "The pod p was evicted before the run finished (EvictionByEvictionAPI: Eviction API: evicting)."},
+		{name: "evicted by the kubelet", spec: spec2(""), pod: func() *corev1.Pod {
+			p := pod(map[string]corev1.ContainerState{"step-a": term(`{"c":137,"r":"Error"}`)})
+			p.Name, p.Status.Phase, p.Status.Reason, p.Status.Message = "p", corev1.PodFailed, "Evicted", "The node was low on resource: memory."
+			return p
+		}(), done: true, reason: windlassv1.ReasonPodEvicted, msg: "The pod p was evicted before the run finished (Evicted The node was low on resource: memory.)."},
+		{name: "deleted while a killed step reports its signal", spec: spec2(""), pod: deleting(pod(map[string]corev1.ContainerState{"step-a": term(`{"c":143,"r":"Error"}`), "step-b": term(`{"c":0,"r":"Skipped"}`)})),
+			done: true, reason: windlassv1.ReasonPodDeleted, msg: "The pod p was deleted before the run finished."},
+		{name: "deleted after every step succeeded", spec: spec2(""), pod: deleting(pod(map[string]corev1.ContainerState{"step-a": term(ok), "step-b": term(ok)})),
+			done: true, reason: windlassv1.ReasonSucceeded},
 		{name: "a terminated container without an entrypoint state", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": term("OOMKilled"), "step-b": term(ok)})},
 	}
 	for _, tt := range tests {
@@ -76,6 +98,20 @@ func TestPodOutcome(t *testing.T) {
 				t.Fatalf("got %+v, want done %v reason %q msg %q pulling %q", got, tt.done, tt.reason, tt.msg, tt.pulling)
 			}
 		})
+	}
+}
+
+func TestPullingImage(t *testing.T) {
+	for _, tt := range []struct{ message, image, want string }{
+		{`failed to pull and unpack image "r/entrypoint@sha256:1": connection refused`, "r/app:1", "r/entrypoint@sha256:1"},
+		{`failed to pull and unpack image "nope.example/missing:latest": not found`, "nope.example/missing", "nope.example/missing"},
+		{`Back-off pulling image "docker.io/library/busybox:latest"`, "busybox", "busybox"},
+		{`pull QPS exceeded`, "r/app:1", "r/app:1"},
+		{`image "`, "r/app:1", "r/app:1"},
+	} {
+		if got := pullingImage(tt.message, tt.image); got != tt.want {
+			t.Errorf("pullingImage(%q, %q) = %q, want %q", tt.message, tt.image, got, tt.want)
+		}
 	}
 }
 

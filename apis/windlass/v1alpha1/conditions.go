@@ -18,6 +18,7 @@ const (
 	ReasonPodCreationFailed  = "PodCreationFailed"    // False: the API server refused the pod
 	ReasonImagePullFailed    = "ImagePullFailed"      // False: a step's image cannot be pulled
 	ReasonPodDeleted         = "PodDeleted"           // False: the pod vanished from under the run
+	ReasonPodEvicted         = "PodEvicted"           // False: the pod was evicted (Eviction API, node pressure, preemption)
 	ReasonUnschedulable      = "Unschedulable"        // False: the pod cannot be scheduled
 	ReasonStepTimedOut       = "StepTimedOut"         // False: a step exceeded its own timeout
 	ReasonCreateContainerErr = "CreateContainerError" // False: the runtime could not create a step container
