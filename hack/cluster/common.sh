@@ -94,7 +94,9 @@ stop_proc() {
 	local name=$1 grace=${2:-3} pid i
 	if pid=$(alive "$name"); then
 		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < grace * 10; i++)); do
+		# The grace period is wall time: counting polls runs long on a loaded node.
+		local until=$((SECONDS + grace))
+		while ((SECONDS < until)); do
 			alive "$name" >/dev/null || break
 			sleep 0.1
 		done
