@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	yamlv3 "go.yaml.in/yaml/v3"
@@ -108,9 +109,9 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 func yamlErrorLine(err error) int {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		var n int
-		fmt.Sscan(m[1], &n)
-		return n
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			return n
+		}
 	}
 	return 1
 }

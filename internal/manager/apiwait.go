@@ -36,7 +36,7 @@ func WaitForAPIServer(ctx context.Context, cfg *rest.Config, log logr.Logger) er
 		return last == nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("the API server did not answer (%v): %w", last, err)
+		return fmt.Errorf("the API server did not answer (%w): %w", last, err)
 	}
 	return nil
 }

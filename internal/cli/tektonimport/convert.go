@@ -152,12 +152,12 @@ func convert(ctx context.Context, o lint.Object) ([]byte, []Finding, error) {
 	judged.SetDefaults(ctx)
 	if ferr := judged.Validate(ctx); ferr != nil {
 		if e := ferr.Filter(apis.ErrorLevel); e != nil {
-			return nil, nil, fmt.Errorf("Tekton's validation: %s", strings.ReplaceAll(e.Error(), "\n", "; "))
+			return nil, nil, fmt.Errorf("Tekton's validation: %s", strings.ReplaceAll(e.Error(), "\n", "; ")) //nolint:staticcheck // it names Tekton, a proper noun
 		}
 	}
 	if gvk.Version == "v1beta1" {
 		if err := in.(apis.Convertible).ConvertTo(ctx, v1.(apis.Convertible)); err != nil {
-			return nil, nil, fmt.Errorf("Tekton's conversion to v1: %w", err)
+			return nil, nil, fmt.Errorf("Tekton's conversion to v1: %w", err) //nolint:staticcheck // it names Tekton, a proper noun
 		}
 	} else {
 		v1 = in
@@ -221,22 +221,22 @@ func newObjects(gvk schema.GroupVersionKind) (in tektonObject, v1 tektonObject) 
 	case "Task":
 		in, v1 = &tektonv1.Task{}, &tektonv1.Task{}
 		if beta {
-			in = &tektonv1beta1.Task{}
+			in = &tektonv1beta1.Task{} //nolint:staticcheck // v1beta1 is read to be converted to v1
 		}
 	case "Pipeline":
 		in, v1 = &tektonv1.Pipeline{}, &tektonv1.Pipeline{}
 		if beta {
-			in = &tektonv1beta1.Pipeline{}
+			in = &tektonv1beta1.Pipeline{} //nolint:staticcheck // v1beta1 is read to be converted to v1
 		}
 	case "TaskRun":
 		in, v1 = &tektonv1.TaskRun{}, &tektonv1.TaskRun{}
 		if beta {
-			in = &tektonv1beta1.TaskRun{}
+			in = &tektonv1beta1.TaskRun{} //nolint:staticcheck // v1beta1 is read to be converted to v1
 		}
 	default:
 		in, v1 = &tektonv1.PipelineRun{}, &tektonv1.PipelineRun{}
 		if beta {
-			in = &tektonv1beta1.PipelineRun{}
+			in = &tektonv1beta1.PipelineRun{} //nolint:staticcheck // v1beta1 is read to be converted to v1
 		}
 	}
 	return in, v1
@@ -246,19 +246,19 @@ func deepCopy(o tektonObject) tektonObject {
 	switch v := o.(type) {
 	case *tektonv1.Task:
 		return v.DeepCopy()
-	case *tektonv1beta1.Task:
+	case *tektonv1beta1.Task: //nolint:staticcheck // v1beta1 is read to be converted to v1
 		return v.DeepCopy()
 	case *tektonv1.Pipeline:
 		return v.DeepCopy()
-	case *tektonv1beta1.Pipeline:
+	case *tektonv1beta1.Pipeline: //nolint:staticcheck // v1beta1 is read to be converted to v1
 		return v.DeepCopy()
 	case *tektonv1.TaskRun:
 		return v.DeepCopy()
-	case *tektonv1beta1.TaskRun:
+	case *tektonv1beta1.TaskRun: //nolint:staticcheck // v1beta1 is read to be converted to v1
 		return v.DeepCopy()
 	case *tektonv1.PipelineRun:
 		return v.DeepCopy()
-	case *tektonv1beta1.PipelineRun:
+	case *tektonv1beta1.PipelineRun: //nolint:staticcheck // v1beta1 is read to be converted to v1
 		return v.DeepCopy()
 	}
 	return o
