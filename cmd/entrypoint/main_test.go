@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 func TestRunFlagsAndScriptEnv(t *testing.T) {
@@ -37,7 +39,7 @@ func TestRunFlagsAndScriptEnv(t *testing.T) {
 	}
 
 	// The script is taken from the environment and not passed on to the step.
-	t.Setenv(ScriptEnv, `echo "script sees [$WINDLASS_SCRIPT] args $*"`)
+	t.Setenv(contract.EnvScript, `echo "script sees [$WINDLASS_SCRIPT] args $*"`)
 	out.Reset()
 	code, err := run(context.Background(), append(common, "--", "a", "b"), &out, &out)
 	if code != 0 || err != nil || !strings.Contains(out.String(), "script sees [] args a b") {
@@ -51,7 +53,7 @@ func TestRunMaskFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("WL_SECRET", "env-secret")
-	t.Setenv(ScriptEnv, `echo "$WL_SECRET"; cat `+filepath.Join(dir, "key"))
+	t.Setenv(contract.EnvScript, `echo "$WL_SECRET"; cat `+filepath.Join(dir, "key"))
 	var out bytes.Buffer
 	args := []string{"--termination-path", filepath.Join(dir, "t"), "--script-dir", filepath.Join(dir, "scripts"),
 		"--mask-env", "WL_SECRET", "--mask-path", filepath.Join(dir, "key")}

@@ -8,7 +8,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
@@ -29,7 +29,7 @@ func (r *Reconciler) readLogResults(ctx context.Context, pod *corev1.Pod, spec *
 	if err != nil {
 		return nil, fmt.Errorf("reading results from the log of %s/%s: %w", pod.Name, container, err)
 	}
-	res, err := entrypoint.DecodeResultsFrame(string(raw))
+	res, err := contract.DecodeResultsFrame(string(raw))
 	if err != nil {
 		return nil, fmt.Errorf("results in the log of %s/%s: %w", pod.Name, container, err)
 	}

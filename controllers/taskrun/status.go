@@ -12,7 +12,7 @@ import (
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/controllers/runstatus"
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 	"github.com/windlass-dev/windlass/internal/failure"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
@@ -51,13 +51,13 @@ func finish(tr *windlassv1.TaskRun, now time.Time, succeeded bool, reason, messa
 
 // stepStates fills status.steps from the pod, in step order, and returns the
 // parsed entrypoint state of each terminated step (nil where none).
-func stepStates(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, pod *corev1.Pod) []*entrypoint.State {
+func stepStates(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, pod *corev1.Pod) []*contract.State {
 	byName := map[string]corev1.ContainerStatus{}
 	for _, cs := range pod.Status.ContainerStatuses {
 		byName[cs.Name] = cs
 	}
 	tr.Status.Steps = make([]windlassv1.StepState, len(spec.Steps))
-	parsed := make([]*entrypoint.State, len(spec.Steps))
+	parsed := make([]*contract.State, len(spec.Steps))
 	for i, st := range spec.Steps {
 		name := podspec.StepContainer(i, st.Name)
 		s := windlassv1.StepState{Name: st.Name, Container: name}
@@ -70,7 +70,7 @@ func stepStates(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, pod *corev1.P
 			s.Waiting, s.Running = cs.State.Waiting, cs.State.Running
 			if term := cs.State.Terminated; term != nil {
 				t := term.DeepCopy()
-				if es, err := entrypoint.ParseState(term.Message); err == nil {
+				if es, err := contract.ParseState(term.Message); err == nil {
 					parsed[i] = &es
 					// The step's own exit code, reason and times, not the shim's.
 					t.ExitCode, t.Reason, t.Message = int32(es.ExitCode), es.Reason, es.Message
@@ -106,7 +106,7 @@ func stepStates(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, pod *corev1.P
 // evicted before its steps all succeeded ends the run at once, with a reason
 // that says so: its killed steps would otherwise look like failing ones, and
 // only once the kubelet has stopped them.
-func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint.State) outcome {
+func podOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*contract.State) outcome {
 	out := containerOutcome(spec, pod, states)
 	if out.done && out.reason == windlassv1.ReasonSucceeded {
 		return out
@@ -153,7 +153,7 @@ func podStopped(pod *corev1.Pod) (reason, message string, stopped bool) {
 
 // containerOutcome decides, from the containers' states (not the pod phase,
 // which lags by the sandbox teardown), whether the run is over and why.
-func containerOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entrypoint.State) outcome {
+func containerOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*contract.State) outcome {
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
 			return outcome{done: true, reason: windlassv1.ReasonUnschedulable, message: "the pod cannot be scheduled: " + c.Message}
@@ -190,13 +190,13 @@ func containerOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*entr
 	for i, s := range states {
 		name := podspec.StepContainer(i, spec.Steps[i].Name)
 		switch s.Reason {
-		case entrypoint.ReasonTimeoutExceeded:
+		case contract.ReasonTimeoutExceeded:
 			return outcome{done: true, reason: windlassv1.ReasonStepTimedOut, message: fmt.Sprintf("%s: %s", name, s.Message)}
-		case entrypoint.ReasonResultsTooLarge:
+		case contract.ReasonResultsTooLarge:
 			return outcome{done: true, reason: windlassv1.ReasonResultsTooLarge, message: s.Message}
-		case entrypoint.ReasonStartError:
+		case contract.ReasonStartError:
 			return outcome{done: true, reason: windlassv1.ReasonFailed, message: fmt.Sprintf("%s could not start: %s", name, s.Message)}
-		case entrypoint.ReasonError:
+		case contract.ReasonError:
 			if spec.Steps[i].OnError != windlassv1.OnErrorContinue {
 				msg := fmt.Sprintf("%s exited with code %d", name, s.ExitCode)
 				if s.Message != "" { // the step's own word, from its message file

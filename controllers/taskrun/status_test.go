@@ -7,7 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 func spec2(onErr windlassv1.OnErrorType) *windlassv1.TaskSpec {
@@ -143,7 +143,7 @@ func TestStepStatesUseTheEntrypointsRecord(t *testing.T) {
 	tr := &windlassv1.TaskRun{}
 	states := stepStates(tr, spec2(""), pod(map[string]corev1.ContainerState{"step-a": term(`{"c":7,"r":"Error","s":1700000000000,"f":1700000002000}`)}))
 	s := tr.Status.Steps[0]
-	if s.Terminated.ExitCode != 7 || s.Terminated.Reason != entrypoint.ReasonError || s.Terminated.FinishedAt.Unix() != 1700000002 || states[0] == nil || states[1] != nil {
+	if s.Terminated.ExitCode != 7 || s.Terminated.Reason != contract.ReasonError || s.Terminated.FinishedAt.Unix() != 1700000002 || states[0] == nil || states[1] != nil {
 		t.Fatalf("step %+v states %v", s, states)
 	}
 	if tr.Status.Steps[1].Waiting == nil || runningStep(tr) != "step-b" {

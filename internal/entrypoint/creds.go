@@ -9,18 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-)
 
-// Credential is one Secret the controller found on the run's service account,
-// annotated for a registry (Kind "docker") or a git host (Kind "git"), and
-// mounted read-only at Dir.
-type Credential struct {
-	Kind string `json:"kind"`
-	URL  string `json:"url"`
-	Dir  string `json:"dir"`
-	// Type is the Secret's type: kubernetes.io/dockerconfigjson, kubernetes.io/basic-auth or kubernetes.io/ssh-auth.
-	Type string `json:"type"`
-}
+	"github.com/windlass-dev/windlass/internal/contract"
+)
 
 // Secret types the credentials come in.
 const (
@@ -32,7 +23,7 @@ const (
 // WriteCredentials makes the credentials available the way tools look for
 // them: $HOME/.docker/config.json, $HOME/.git-credentials with a .gitconfig
 // that uses it, and $HOME/.ssh keys with a config naming them per host.
-func WriteCredentials(home string, creds []Credential) error {
+func WriteCredentials(home string, creds []contract.Credential) error {
 	if len(creds) == 0 {
 		return nil
 	}
@@ -155,7 +146,7 @@ func writePrivate(path string, data []byte) error {
 // secretValues returns the secret values among the credentials (passwords,
 // registry auths and tokens, SSH keys), to mask them in what the step reports. Files
 // that cannot be read give nothing: WriteCredentials already failed on them.
-func secretValues(creds []Credential) []string {
+func secretValues(creds []contract.Credential) []string {
 	var out []string
 	for _, c := range creds {
 		switch c.Type {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 func secretDir(t *testing.T, files map[string]string) string {
@@ -32,7 +34,7 @@ func read(t *testing.T, p string) string {
 
 func TestWriteCredentials(t *testing.T) {
 	home := t.TempDir()
-	creds := []Credential{
+	creds := []contract.Credential{
 		{Kind: "docker", URL: "https://ghcr.io", Type: SecretDockerConfigJSON,
 			Dir: secretDir(t, map[string]string{".dockerconfigjson": `{"auths":{"ghcr.io":{"auth":"Z2g6dG9r"}}}`})},
 		{Kind: "docker", URL: "https://registry.example", Type: SecretBasicAuth,
@@ -76,7 +78,7 @@ func TestWriteCredentials(t *testing.T) {
 }
 
 func TestWriteCredentialsRejectsAMismatch(t *testing.T) {
-	err := WriteCredentials(t.TempDir(), []Credential{{Kind: "docker", URL: "r", Type: SecretSSHAuth, Dir: t.TempDir()}})
+	err := WriteCredentials(t.TempDir(), []contract.Credential{{Kind: "docker", URL: "r", Type: SecretSSHAuth, Dir: t.TempDir()}})
 	if err == nil || !strings.Contains(err.Error(), "a kubernetes.io/ssh-auth Secret cannot be used for docker") {
 		t.Fatalf("got %v", err)
 	}

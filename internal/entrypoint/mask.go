@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 // MinMaskLen is the shortest secret line that is masked. Shorter values
@@ -195,7 +197,7 @@ const (
 // as the kubelet lays out Secret volumes: its ..data entries are skipped,
 // their symlinked keys followed). What cannot be read is skipped: the step,
 // running as the same user, cannot read it either.
-func SecretValues(env, paths []string, creds []Credential) []string {
+func SecretValues(env, paths []string, creds []contract.Credential) []string {
 	var out []string
 	for _, name := range env {
 		if v, ok := os.LookupEnv(name); ok {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 // chunkWriter records each write, to check what was let through when.
@@ -178,7 +180,7 @@ func TestSecretValues(t *testing.T) {
 	if err := os.WriteFile(single, []byte("from-subpath"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	creds := []Credential{{Kind: "git", URL: "https://git.example", Type: SecretBasicAuth,
+	creds := []contract.Credential{{Kind: "git", URL: "https://git.example", Type: SecretBasicAuth,
 		Dir: secretDir(t, map[string]string{"username": "bot", "password": "from-creds"})}}
 	got := SecretValues([]string{"WL_TEST_SECRET", "WL_TEST_UNSET"}, []string{dir, single, "/nonexistent"}, creds)
 	slices.Sort(got)
@@ -207,7 +209,7 @@ printf '%s' "$WL_DB_PASSWORD" > ` + f.opts.ResultsDir + `/r
 echo "failed with $WL_DB_PASSWORD" > ` + f.opts.MessageFile + `
 exit 3`
 	code, st, out := f.run(t)
-	if code != 3 || st.Reason != ReasonError {
+	if code != 3 || st.Reason != contract.ReasonError {
 		t.Fatalf("code %d, state %+v", code, st)
 	}
 	for _, want := range []string{"env: ***\n", "file: ***\n", "split: ***\n", "eof: ***"} {

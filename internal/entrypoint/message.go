@@ -2,18 +2,13 @@ package entrypoint
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"os"
 	"strings"
 	"unicode/utf8"
-)
 
-// MessageFileEnv names the file a step may write one line to, saying why it
-// failed. The pod builder sets it on every step; the entrypoint reads the file
-// only when the step's process exits non-zero, and the controller appends the
-// line to the TaskRun's failure message.
-const MessageFileEnv = "WINDLASS_MESSAGE_FILE"
+	"github.com/windlass-dev/windlass/internal/contract"
+)
 
 // MaxMessageBytes bounds the step's message (before JSON escaping), however
 // much termination budget is left: it is quoted in the TaskRun's and the
@@ -23,7 +18,7 @@ const MaxMessageBytes = 1024
 // failureMessage returns the first line of the step's message file with the
 // secret values masked, cut so that st with the message still fits budget
 // bytes of JSON. A missing, empty or unreadable file gives "".
-func failureMessage(path string, secrets []string, st State, budget int) string {
+func failureMessage(path string, secrets []string, st contract.State, budget int) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return ""
@@ -99,7 +94,7 @@ func jsonRuneLen(r rune) int {
 	}
 }
 
-func stateJSONLen(st State) int {
-	b, _ := json.Marshal(st)
+func stateJSONLen(st contract.State) int {
+	b, _ := st.Encode()
 	return len(b)
 }

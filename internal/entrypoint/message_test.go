@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 func TestFailureMessage(t *testing.T) {
-	creds := []Credential{{Kind: "git", URL: "https://git.example", Type: SecretBasicAuth,
+	creds := []contract.Credential{{Kind: "git", URL: "https://git.example", Type: SecretBasicAuth,
 		Dir: secretDir(t, map[string]string{"username": "bot", "password": "s3cr3t-pw"})}}
 	long := strings.Repeat(`<a&"b>`+"\t\u2028é", 400)
 	tests := []struct {
@@ -63,7 +65,7 @@ func TestFailureMessage(t *testing.T) {
 				t.Fatalf("termination message %s has a message", raw)
 			}
 			post := "ok"
-			if exists(f.opts.PostFile + ".err") {
+			if exists(f.opts.PostFile + contract.FailedSuffix) {
 				post = "err"
 			}
 			if post != tt.wantPost {

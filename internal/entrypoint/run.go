@@ -1,8 +1,12 @@
+// Package entrypoint is the step shim that wraps every step container's
+// command: it waits for the previous step, runs the step (a command or a
+// script), enforces its timeout, records how it ended for the controller, and
+// hands over to the next step. cmd/entrypoint is its thin main; what it is
+// told and what it records is internal/contract.
 package entrypoint
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,62 +18,20 @@ import (
 	"strings"
 	"syscall"
 	"time"
-)
 
-// Options configure one step. Flags in cmd/entrypoint map one to one.
-type Options struct {
-	// Step is the step's name, for messages.
-	Step string
-	// WaitFile is the previous step's post file; empty for the first step.
-	WaitFile string
-	// PostFile is written when this step is done: PostFile on success,
-	// PostFile.err on failure or skip, so the next step runs or skips.
-	PostFile string
-	// TerminationPath receives the State as JSON.
-	TerminationPath string
-	// TerminationBudget is how many bytes of termination message this container may use.
-	TerminationBudget int
-	// Script, when set, is written to ScriptDir and run with Command as its arguments.
-	Script    string
-	ScriptDir string
-	// OnErrorContinue lets the Task go on past a failure of this step.
-	OnErrorContinue bool
-	// Timeout bounds the step's run (0: none).
-	Timeout time.Duration
-	// ResultsDir holds the result files; Results names the ones to collect
-	// (set on the last step only).
-	ResultsDir     string
-	Results        []string
-	MaxResultBytes int
-	// Dirs are created before the step runs (workspace and result directories).
-	Dirs []string
-	// Command is the step's command and arguments.
-	Command []string
-	// Home receives the Credentials before the step runs.
-	Home        string
-	Credentials []Credential
-	// MessageFile is where the step may write one line saying why it failed
-	// ($WINDLASS_MESSAGE_FILE). It is read only when the step's process exits
-	// non-zero (onError: continue too: the line is then in the step's state,
-	// though the TaskRun does not fail), masked and cut to the budget.
-	MessageFile string
-	// MaskEnv names the variables and MaskPaths the files and directories
-	// that hold Secret values given to the step: their values, and those of
-	// the Credentials, are replaced by *** in the step's output and message.
-	MaskEnv   []string
-	MaskPaths []string
-}
+	"github.com/windlass-dev/windlass/internal/contract"
+)
 
 // Run runs the step and returns the exit code the container should exit with.
 // Errors of the shim itself (not of the step) are returned and recorded.
-func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) {
+func Run(ctx context.Context, o contract.Step, stdout, stderr io.Writer) (int, error) {
 	for _, d := range o.Dirs {
 		if err := os.MkdirAll(d, 0o777); err != nil {
 			return 1, fmt.Errorf("creating %s: %w", d, err)
 		}
 		_ = os.Chmod(d, 0o777) // shared by steps running as different users
 	}
-	st := State{}
+	st := contract.State{}
 	success := true
 	waitedFrom := int64(0)
 	if o.WaitFile != "" {
@@ -79,12 +41,12 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) 
 			return 1, fmt.Errorf("waiting for %s: %w", o.WaitFile, err)
 		}
 		if failed {
-			st.Reason, success = ReasonSkipped, false
+			st.Reason, success = contract.ReasonSkipped, false
 		}
 	}
 	if st.Reason == "" && len(o.Credentials) > 0 {
 		if err := WriteCredentials(o.Home, o.Credentials); err != nil {
-			st = State{Reason: ReasonStartError, ExitCode: 1, Message: "writing credentials: " + err.Error()}
+			st = contract.State{Reason: contract.ReasonStartError, ExitCode: 1, Message: "writing credentials: " + err.Error()}
 			fmt.Fprintln(stderr, "windlass:", st.Message)
 			success = false
 		}
@@ -103,22 +65,22 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) 
 			st = runStep(ctx, o, false, stdout, stderr)
 		}
 		st.WaitedFrom = waitedFrom
-		success = st.Reason == ReasonCompleted || o.OnErrorContinue && st.Reason == ReasonError
+		success = st.Reason == contract.ReasonCompleted || o.OnErrorContinue && st.Reason == contract.ReasonError
 	}
-	if st.Reason == ReasonError && o.MessageFile != "" {
+	if st.Reason == contract.ReasonError && o.MessageFile != "" {
 		// Before the results, which go to the log if the two do not fit.
 		st.Message = failureMessage(o.MessageFile, secrets, st, o.TerminationBudget)
 	}
 	if len(o.Results) > 0 {
 		if err := collectResults(o, &st, stdout); err != nil {
-			st.Reason, st.Message, success = ReasonResultsTooLarge, err.Error(), false
+			st.Reason, st.Message, success = contract.ReasonResultsTooLarge, err.Error(), false
 		}
 	}
 	if err := finish(o, st, success); err != nil {
 		return 1, err
 	}
 	switch {
-	case success || st.Reason == ReasonSkipped:
+	case success || st.Reason == contract.ReasonSkipped:
 		return 0, nil
 	case st.ExitCode > 0:
 		return st.ExitCode, nil
@@ -128,12 +90,12 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) (int, error) 
 }
 
 // runStep runs the command (or script) and reports how it ended.
-func runStep(ctx context.Context, o Options, masked bool, stdout, stderr io.Writer) (st State) {
+func runStep(ctx context.Context, o contract.Step, masked bool, stdout, stderr io.Writer) (st contract.State) {
 	st.StartedAt = time.Now().UnixMilli()
 	defer func() { st.FinishedAt = time.Now().UnixMilli() }()
-	argv, err := o.argv()
+	argv, err := stepArgv(o)
 	if err != nil {
-		st.Reason, st.Message, st.ExitCode = ReasonStartError, err.Error(), 1
+		st.Reason, st.Message, st.ExitCode = contract.ReasonStartError, err.Error(), 1
 		fmt.Fprintln(stderr, "windlass:", err)
 		return st
 	}
@@ -151,7 +113,7 @@ func runStep(ctx context.Context, o Options, masked bool, stdout, stderr io.Writ
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		st.Reason, st.Message, st.ExitCode = ReasonStartError, fmt.Sprintf("starting %s: %v", argv[0], err), 127
+		st.Reason, st.Message, st.ExitCode = contract.ReasonStartError, fmt.Sprintf("starting %s: %v", argv[0], err), 127
 		fmt.Fprintln(stderr, "windlass:", st.Message)
 		return st
 	}
@@ -186,15 +148,15 @@ func runStep(ctx context.Context, o Options, masked bool, stdout, stderr io.Writ
 	}
 	switch {
 	case timedOut:
-		st.Reason, st.Message = ReasonTimeoutExceeded, fmt.Sprintf("step %s exceeded its timeout of %s", o.Step, o.Timeout)
+		st.Reason, st.Message = contract.ReasonTimeoutExceeded, fmt.Sprintf("step %s exceeded its timeout of %s", o.Name, o.Timeout)
 		if st.ExitCode == 0 {
 			st.ExitCode = 1
 		}
 		fmt.Fprintln(stderr, "windlass:", st.Message)
 	case err == nil:
-		st.Reason = ReasonCompleted
+		st.Reason = contract.ReasonCompleted
 	default:
-		st.Reason = ReasonError
+		st.Reason = contract.ReasonError
 	}
 	return st
 }
@@ -206,8 +168,8 @@ func signalOf(ps *os.ProcessState) syscall.Signal {
 	return 0
 }
 
-// argv is the command to exec: the script file with Command as its arguments, or Command.
-func (o Options) argv() ([]string, error) {
+// stepArgv is the command to exec: the script file with Command as its arguments, or Command.
+func stepArgv(o contract.Step) ([]string, error) {
 	if o.Script == "" {
 		if len(o.Command) == 0 {
 			return nil, errors.New("the step has neither a command nor a script")
@@ -218,7 +180,7 @@ func (o Options) argv() ([]string, error) {
 	if !strings.HasPrefix(script, "#!") {
 		script = "#!/bin/sh\nset -e\n" + script
 	}
-	name := o.Step
+	name := o.Name
 	if name == "" {
 		name = "step"
 	}
@@ -236,7 +198,7 @@ func (o Options) argv() ([]string, error) {
 // collectResults reads the declared result files. Results that fit the
 // termination budget go there; larger ones are framed into the log. Over
 // MaxResultBytes in total is an error: results are never truncated.
-func collectResults(o Options, st *State, stdout io.Writer) error {
+func collectResults(o contract.Step, st *contract.State, stdout io.Writer) error {
 	res := map[string]string{}
 	total := 0
 	names := append([]string(nil), o.Results...)
@@ -259,11 +221,11 @@ func collectResults(o Options, st *State, stdout io.Writer) error {
 		return nil
 	}
 	st.Results = res
-	if b, _ := json.Marshal(st); o.TerminationBudget <= 0 || len(b) <= o.TerminationBudget {
+	if b, _ := st.Encode(); o.TerminationBudget <= 0 || len(b) <= o.TerminationBudget {
 		return nil
 	}
 	st.Results = nil
-	frame, err := encodeResultsFrame(res)
+	frame, err := contract.EncodeResultsFrame(res)
 	if err != nil {
 		return err
 	}
@@ -276,9 +238,9 @@ func collectResults(o Options, st *State, stdout io.Writer) error {
 }
 
 // finish records the state and hands over to the next step.
-func finish(o Options, st State, success bool) error {
+func finish(o contract.Step, st contract.State, success bool) error {
 	if o.TerminationPath != "" {
-		b, err := json.Marshal(st)
+		b, err := st.Encode()
 		if err != nil {
 			return err
 		}
@@ -291,7 +253,7 @@ func finish(o Options, st State, success bool) error {
 	}
 	path := o.PostFile
 	if !success {
-		path += ".err"
+		path += contract.FailedSuffix
 	}
 	return writeFileAtomic(path, []byte(st.Reason), 0o666)
 }

@@ -10,18 +10,20 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 type fixture struct {
 	dir  string
-	opts Options
+	opts contract.Step
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	return &fixture{dir: dir, opts: Options{
-		Step:            "s",
+	return &fixture{dir: dir, opts: contract.Step{
+		Name:            "s",
 		PostFile:        filepath.Join(dir, "run", "1"),
 		TerminationPath: filepath.Join(dir, "termination"),
 		ScriptDir:       filepath.Join(dir, "scripts"),
@@ -30,7 +32,7 @@ func newFixture(t *testing.T) *fixture {
 	}}
 }
 
-func (f *fixture) run(t *testing.T) (int, State, string) {
+func (f *fixture) run(t *testing.T) (int, contract.State, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code, err := Run(context.Background(), f.opts, &out, &errb)
@@ -41,7 +43,7 @@ func (f *fixture) run(t *testing.T) (int, State, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ParseState(string(raw))
+	st, err := contract.ParseState(string(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +65,14 @@ func TestRunOutcomes(t *testing.T) {
 		wantPost   string // "ok" or "err"
 		wantOut    string
 	}{
-		{name: "command succeeds", command: []string{"sh", "-c", "echo hi"}, wantReason: ReasonCompleted, wantPost: "ok", wantOut: "hi"},
-		{name: "command fails", command: []string{"sh", "-c", "exit 3"}, wantCode: 3, wantReason: ReasonError, wantExit: 3, wantPost: "err"},
-		{name: "onError continue", command: []string{"sh", "-c", "exit 3"}, onErrCont: true, wantReason: ReasonError, wantExit: 3, wantPost: "ok"},
+		{name: "command succeeds", command: []string{"sh", "-c", "echo hi"}, wantReason: contract.ReasonCompleted, wantPost: "ok", wantOut: "hi"},
+		{name: "command fails", command: []string{"sh", "-c", "exit 3"}, wantCode: 3, wantReason: contract.ReasonError, wantExit: 3, wantPost: "err"},
+		{name: "onError continue", command: []string{"sh", "-c", "exit 3"}, onErrCont: true, wantReason: contract.ReasonError, wantExit: 3, wantPost: "ok"},
 		{name: "script without shebang runs under sh with set -e", script: "echo one \"$1\"\nfalse\necho never", command: []string{"arg1"},
-			wantCode: 1, wantReason: ReasonError, wantExit: 1, wantPost: "err", wantOut: "one arg1"},
-		{name: "script with shebang", script: "#!/bin/sh\nfalse\necho after-false", wantReason: ReasonCompleted, wantPost: "ok", wantOut: "after-false"},
-		{name: "missing binary", command: []string{"/nonexistent/tool"}, wantCode: 127, wantReason: ReasonStartError, wantExit: 127, wantPost: "err", wantOut: "starting /nonexistent/tool"},
-		{name: "timeout", command: []string{"sleep", "30"}, timeout: 200 * time.Millisecond, wantCode: 143, wantReason: ReasonTimeoutExceeded, wantExit: 143, wantPost: "err", wantOut: "exceeded its timeout of 200ms"},
+			wantCode: 1, wantReason: contract.ReasonError, wantExit: 1, wantPost: "err", wantOut: "one arg1"},
+		{name: "script with shebang", script: "#!/bin/sh\nfalse\necho after-false", wantReason: contract.ReasonCompleted, wantPost: "ok", wantOut: "after-false"},
+		{name: "missing binary", command: []string{"/nonexistent/tool"}, wantCode: 127, wantReason: contract.ReasonStartError, wantExit: 127, wantPost: "err", wantOut: "starting /nonexistent/tool"},
+		{name: "timeout", command: []string{"sleep", "30"}, timeout: 200 * time.Millisecond, wantCode: 143, wantReason: contract.ReasonTimeoutExceeded, wantExit: 143, wantPost: "err", wantOut: "exceeded its timeout of 200ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,8 +84,8 @@ func TestRunOutcomes(t *testing.T) {
 				t.Fatalf("code %d state %+v; want code %d reason %s exit %d\n%s", code, st, tt.wantCode, tt.wantReason, tt.wantExit, out)
 			}
 			gotPost := map[bool]string{true: "ok", false: "err"}[exists(f.opts.PostFile)]
-			if exists(f.opts.PostFile) == exists(f.opts.PostFile+".err") || gotPost != tt.wantPost {
-				t.Fatalf("post file state %s (ok %v, err %v), want %s", gotPost, exists(f.opts.PostFile), exists(f.opts.PostFile+".err"), tt.wantPost)
+			if exists(f.opts.PostFile) == exists(f.opts.PostFile+contract.FailedSuffix) || gotPost != tt.wantPost {
+				t.Fatalf("post file state %s (ok %v, err %v), want %s", gotPost, exists(f.opts.PostFile), exists(f.opts.PostFile+contract.FailedSuffix), tt.wantPost)
 			}
 			if !strings.Contains(out, tt.wantOut) || strings.Contains(out, "never") {
 				t.Fatalf("output %q, want it to contain %q", out, tt.wantOut)
@@ -133,7 +135,7 @@ func TestWaitsForThePreviousStep(t *testing.T) {
 		t.Fatal("step never started after its wait file appeared")
 	}
 	raw, _ := os.ReadFile(f.opts.TerminationPath)
-	st, _ := ParseState(string(raw))
+	st, _ := contract.ParseState(string(raw))
 	if st.StartedAt < released.UnixMilli() {
 		t.Fatalf("step started at %d, before it was released at %d", st.StartedAt, released.UnixMilli())
 	}
@@ -144,12 +146,12 @@ func TestSkipsAfterAFailedStep(t *testing.T) {
 	f.opts.WaitFile = filepath.Join(f.dir, "run", "0")
 	marker := filepath.Join(f.dir, "ran")
 	f.opts.Command = []string{"touch", marker}
-	if err := writeFileAtomic(f.opts.WaitFile+".err", []byte("Error"), 0o666); err != nil {
+	if err := writeFileAtomic(f.opts.WaitFile+contract.FailedSuffix, []byte("Error"), 0o666); err != nil {
 		t.Fatal(err)
 	}
 	code, st, _ := f.run(t)
-	if code != 0 || st.Reason != ReasonSkipped || exists(marker) || !exists(f.opts.PostFile+".err") {
-		t.Fatalf("code %d state %+v ran %v err-posted %v; want a skip that passes the failure on", code, st, exists(marker), exists(f.opts.PostFile+".err"))
+	if code != 0 || st.Reason != contract.ReasonSkipped || exists(marker) || !exists(f.opts.PostFile+contract.FailedSuffix) {
+		t.Fatalf("code %d state %+v ran %v err-posted %v; want a skip that passes the failure on", code, st, exists(marker), exists(f.opts.PostFile+contract.FailedSuffix))
 	}
 }
 
@@ -196,12 +198,12 @@ func TestResults(t *testing.T) {
 			f.opts.Command = []string{"true"}
 			code, st, out := f.run(t)
 			if tt.wantTooBig {
-				if code == 0 || st.Reason != ReasonResultsTooLarge || !strings.Contains(st.Message, "results exceed 65536 bytes") || !exists(f.opts.PostFile+".err") {
+				if code == 0 || st.Reason != contract.ReasonResultsTooLarge || !strings.Contains(st.Message, "results exceed 65536 bytes") || !exists(f.opts.PostFile+contract.FailedSuffix) {
 					t.Fatalf("code %d state %+v; want ResultsTooLarge", code, st)
 				}
 				return
 			}
-			if code != 0 || st.Reason != ReasonCompleted {
+			if code != 0 || st.Reason != contract.ReasonCompleted {
 				t.Fatalf("code %d state %+v", code, st)
 			}
 			if diff := cmp.Diff(tt.wantInMsg, st.Results); diff != "" {
@@ -212,12 +214,12 @@ func TestResults(t *testing.T) {
 				t.Fatalf("termination message is %d bytes, over its budget %d", len(raw), tt.budget)
 			}
 			if tt.wantInLog == nil {
-				if st.ResultsInLog || strings.Contains(out, resultsFramePrefix) {
+				if st.ResultsInLog || strings.Contains(out, contract.ResultsFramePrefix) {
 					t.Fatalf("unexpected results frame")
 				}
 				return
 			}
-			got, err := DecodeResultsFrame(out)
+			got, err := contract.DecodeResultsFrame(out)
 			if !st.ResultsInLog || err != nil {
 				t.Fatalf("resultsInLog %v, decode: %v", st.ResultsInLog, err)
 			}
@@ -225,23 +227,6 @@ func TestResults(t *testing.T) {
 				t.Fatalf("log results (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestDecodeResultsFrameRejectsDamage(t *testing.T) {
-	frame, err := encodeResultsFrame(map[string]string{"a": "b"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := DecodeResultsFrame("log line\n" + frame[:len(frame)-20] + "\n"); err == nil {
-		t.Fatal("a truncated frame decoded")
-	}
-	if _, err := DecodeResultsFrame("no frame here"); err == nil {
-		t.Fatal("a log without a frame decoded")
-	}
-	got, err := DecodeResultsFrame("x\n" + frame + "\n")
-	if err != nil || got["a"] != "b" {
-		t.Fatalf("good frame: %v %v", got, err)
 	}
 }
 

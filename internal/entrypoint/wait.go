@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
-// waitForFile returns once path or path+".err" exists, woken by inotify events
+// waitForFile returns once path or path+contract.FailedSuffix exists, woken by inotify events
 // on the directory (never by polling): the hand-off between steps is a budget
-// of milliseconds. failed is true when the .err file appeared.
+// of milliseconds. failed is true when the latter appeared.
 func waitForFile(ctx context.Context, path string) (failed bool, err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
@@ -32,7 +34,7 @@ func waitForFile(ctx context.Context, path string) (failed bool, err error) {
 		if _, err := os.Stat(path); err == nil {
 			return true, false
 		}
-		if _, err := os.Stat(path + ".err"); err == nil {
+		if _, err := os.Stat(path + contract.FailedSuffix); err == nil {
 			return true, true
 		}
 		return false, false

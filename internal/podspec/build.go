@@ -1,20 +1,17 @@
 package podspec
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
-	"path"
 	"strings"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 	"github.com/windlass-dev/windlass/internal/resolve"
 )
 
@@ -63,9 +60,6 @@ type Credential struct {
 	SecretType corev1.SecretType
 }
 
-// HomeDir is $HOME of steps when credentials are written for them.
-const HomeDir = "/windlass/home"
-
 // terminationMessagesTotal is what the kubelet shares among a pod's containers.
 const terminationMessagesTotal = 12 * 1024
 
@@ -110,8 +104,8 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 		binVolume.VolumeSource = corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
 		pod.Spec.InitContainers = append(pod.Spec.InitContainers, corev1.Container{
 			Name: "windlass-init", Image: cfg.EntrypointImage,
-			Command:      []string{"/entrypoint", "--copy-to", Entrypoint},
-			VolumeMounts: []corev1.VolumeMount{{Name: VolumeBin, MountPath: BinDir}},
+			Command:      contract.CopyCommand(),
+			VolumeMounts: []corev1.VolumeMount{{Name: VolumeBin, MountPath: contract.BinDir}},
 		})
 	}
 	pod.Spec.Volumes = append(pod.Spec.Volumes, binVolume,
@@ -120,16 +114,13 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 	)
 	pod.Spec.Volumes = append(pod.Spec.Volumes, volumes...)
 	pod.Spec.Volumes = append(pod.Spec.Volumes, spec.Volumes...)
-	credVolumes, credMounts, credEnv, err := credentials(in.Credentials)
-	if err != nil {
-		return nil, err
-	}
+	credVolumes, credMounts, creds := credentials(in.Credentials)
 	pod.Spec.Volumes = append(pod.Spec.Volumes, credVolumes...)
 
 	internal := []corev1.VolumeMount{
-		{Name: VolumeBin, MountPath: BinDir, ReadOnly: true},
-		{Name: VolumeRun, MountPath: RunDir},
-		{Name: VolumeResults, MountPath: ResultsDir},
+		{Name: VolumeBin, MountPath: contract.BinDir, ReadOnly: true},
+		{Name: VolumeRun, MountPath: contract.RunDir},
+		{Name: VolumeResults, MountPath: contract.ResultsDir},
 	}
 	var podEnv []corev1.EnvVar
 	if pt := run.Spec.PodTemplate; pt != nil {
@@ -153,8 +144,10 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 			c.StartupProbe = c.ReadinessProbe.DeepCopy()
 		}
 		if sc.Script != "" {
-			c.Command = []string{Entrypoint, "--step", "sidecar-" + sc.Name, "--termination-path", "", "--script-dir", "/tmp/windlass-scripts", "--"}
-			c.Env = append(c.Env, literalEnv("WINDLASS_SCRIPT", sc.Script))
+			// The entrypoint's flags, then the sidecar's own args.
+			ep := contract.Step{Name: c.Name, NoTerminationMessage: true, ScriptDir: contract.SidecarScriptDir, Script: sc.Script}
+			c.Command = append([]string{contract.Entrypoint}, ep.Args()...)
+			c.Env = appendEnv(c.Env, ep.Env())
 		} else {
 			c.Command = sc.Command
 		}
@@ -169,18 +162,20 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 	}
 	masks := &maskVolumes{}
 	for i, st := range spec.Steps {
-		c, err := stepContainer(i, st, spec, in, podEnv, budget, maxResults)
+		c, ep, err := stepContainer(i, st, spec, in, podEnv, budget, maxResults)
 		if err != nil {
 			return nil, err
 		}
 		c.VolumeMounts = concatMounts(internal, credMounts, wsMounts, c.VolumeMounts)
-		masks.apply(&c, pod.Spec.Volumes)
-		if credEnv != nil {
-			c.Env = append(c.Env, *credEnv)
-			if !hasEnv(c.Env, "HOME") {
-				c.Env = append(c.Env, corev1.EnvVar{Name: "HOME", Value: HomeDir})
+		ep.MaskEnv, ep.MaskPaths = masks.apply(&c, pod.Spec.Volumes)
+		if len(creds) > 0 {
+			ep.Credentials = creds
+			if !hasEnv(c.Env, contract.EnvHome) {
+				ep.Home = contract.HomeDir
 			}
 		}
+		c.Command, c.Args = []string{contract.Entrypoint}, ep.Args()
+		c.Env = appendEnv(c.Env, ep.Env())
 		pod.Spec.Containers = append(pod.Spec.Containers, c)
 	}
 	pod.Spec.Volumes = append(pod.Spec.Volumes, masks.volumes...)
@@ -214,8 +209,10 @@ func ImageEntrypointNeeded(spec *windlassv1.TaskSpec) []StepImage {
 	return out
 }
 
-// stepContainer merges the stepTemplate into a step and wraps its command in the entrypoint.
-func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Input, podEnv []corev1.EnvVar, budget, maxResults int) (corev1.Container, error) {
+// stepContainer merges the stepTemplate into a step, and returns its
+// container and what its entrypoint is told (set as the container's command,
+// args and env by Build, with the masks and credentials).
+func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Input, podEnv []corev1.EnvVar, budget, maxResults int) (corev1.Container, contract.Step, error) {
 	tpl := spec.StepTemplate
 	if tpl == nil {
 		tpl = &windlassv1.StepTemplate{}
@@ -247,17 +244,24 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 	}
 	field := fmt.Sprintf("spec.steps[%d]", i)
 	if c.Image == "" {
-		return c, fmt.Errorf("%s: no image (and no stepTemplate.image)", field)
+		return c, contract.Step{}, fmt.Errorf("%s: no image (and no stepTemplate.image)", field)
 	}
 
-	// Where the step may say why it failed (read by the entrypoint only then).
-	c.Env = append(c.Env, corev1.EnvVar{Name: entrypoint.MessageFileEnv, Value: path.Join(RunDir, fmt.Sprintf("%d.msg", i))})
+	ep := contract.Step{
+		Name:              c.Name,
+		PostFile:          contract.PostFile(i),
+		ScriptDir:         contract.ScriptDir,
+		ResultsDir:        contract.ResultsDir,
+		TerminationBudget: budget,
+		// Where the step may say why it failed (read by the entrypoint only then).
+		MessageFile: contract.MessageFile(i),
+		Script:      st.Script,
+	}
 	// The step's own command line, run by the entrypoint after "--".
 	var argv []string
 	switch {
 	case st.Script != "":
 		argv = firstNonNil(st.Args, tpl.Args)
-		c.Env = append(c.Env, literalEnv("WINDLASS_SCRIPT", st.Script))
 	case len(st.Command) > 0:
 		argv = append(append([]string{}, st.Command...), firstNonNil(st.Args, tpl.Args)...)
 	case len(tpl.Command) > 0:
@@ -265,7 +269,7 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 	default:
 		ic, ok := in.Images[c.Image]
 		if !ok {
-			return c, fmt.Errorf("%s: image %s has no known entrypoint (the controller looks it up in the registry)", field, c.Image)
+			return c, ep, fmt.Errorf("%s: image %s has no known entrypoint (the controller looks it up in the registry)", field, c.Image)
 		}
 		args := firstNonNil(st.Args, tpl.Args)
 		if args == nil {
@@ -273,37 +277,27 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 		}
 		argv = append(append([]string{}, ic.Entrypoint...), args...)
 		if len(argv) == 0 {
-			return c, fmt.Errorf("%s: image %s defines no entrypoint or cmd; give the step a command or a script", field, c.Image)
+			return c, ep, fmt.Errorf("%s: image %s defines no entrypoint or cmd; give the step a command or a script", field, c.Image)
 		}
 	}
 
-	flags := []string{
-		"--step", c.Name,
-		"--post-file", path.Join(RunDir, fmt.Sprint(i)),
-		"--script-dir", ScriptDir,
-		"--results-dir", ResultsDir,
-		"--termination-budget", fmt.Sprint(budget),
-	}
+	ep.Command = argv
 	if i > 0 {
-		flags = append(flags, "--wait-file", path.Join(RunDir, fmt.Sprint(i-1)))
+		ep.WaitFile = contract.PostFile(i - 1)
 	}
-	if st.OnError == windlassv1.OnErrorContinue {
-		flags = append(flags, "--on-error-continue")
-	}
+	ep.OnErrorContinue = st.OnError == windlassv1.OnErrorContinue
 	if st.Timeout != nil && st.Timeout.Duration > 0 {
-		flags = append(flags, "--timeout", st.Timeout.Duration.Round(time.Millisecond).String())
+		ep.Timeout = st.Timeout.Duration
 	}
 	if i == len(spec.Steps)-1 {
 		for _, r := range spec.Results {
-			flags = append(flags, "--result", r.Name)
+			ep.Results = append(ep.Results, r.Name)
 		}
 		if len(spec.Results) > 0 {
-			flags = append(flags, "--max-result-bytes", fmt.Sprint(maxResults))
+			ep.MaxResultBytes = maxResults
 		}
 	}
-	c.Command = []string{Entrypoint}
-	c.Args = append(append(flags, "--"), argv...)
-	return c, nil
+	return c, ep, nil
 }
 
 // workspaceVolumes returns a volume per bound workspace and the mounts every
@@ -359,28 +353,23 @@ func workspaceVolumes(run *windlassv1.TaskRun, spec *windlassv1.TaskSpec) ([]cor
 
 // credentials mounts each credential Secret and describes them to the entrypoint,
 // which writes them into $HOME before each step.
-func credentials(creds []Credential) ([]corev1.Volume, []corev1.VolumeMount, *corev1.EnvVar, error) {
+func credentials(creds []Credential) ([]corev1.Volume, []corev1.VolumeMount, []contract.Credential) {
 	if len(creds) == 0 {
-		return nil, nil, nil, nil
+		return nil, nil, nil
 	}
 	vols := []corev1.Volume{{Name: "windlass-home", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
-	mounts := []corev1.VolumeMount{{Name: "windlass-home", MountPath: HomeDir}}
-	var desc []entrypoint.Credential
+	mounts := []corev1.VolumeMount{{Name: "windlass-home", MountPath: contract.HomeDir}}
+	var desc []contract.Credential
 	for i, c := range creds {
 		name := fmt.Sprintf("%s%d", volumeCredsPrefix, i)
-		dir := fmt.Sprintf("/windlass/creds/%d", i)
+		dir := contract.CredentialDir(i)
 		vols = append(vols, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: c.SecretName, DefaultMode: ptr.To[int32](0o444),
 		}}})
 		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: dir, ReadOnly: true})
-		desc = append(desc, entrypoint.Credential{Kind: c.Kind, URL: c.URL, Dir: dir, Type: string(c.SecretType)})
+		desc = append(desc, contract.Credential{Kind: c.Kind, URL: c.URL, Dir: dir, Type: string(c.SecretType)})
 	}
-	b, err := json.Marshal(desc)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	env := literalEnv("WINDLASS_CREDENTIALS", string(b))
-	return vols, mounts, &env, nil
+	return vols, mounts, desc
 }
 
 // volumeCredsPrefix names the credential Secrets' volumes: the entrypoint
@@ -484,11 +473,11 @@ func firstNonNil(a, b []string) []string {
 	return b
 }
 
-// literalEnv is an env var whose value reaches the container exactly as given.
-// The kubelet expands $(NAME) in env values with the container's earlier
-// variables and turns $$ into $: a script's `echo $$` or Makefile-style
-// `$(CC)` would be altered. Doubling every $ makes the expansion give back
-// the original text.
-func literalEnv(name, value string) corev1.EnvVar {
-	return corev1.EnvVar{Name: name, Value: strings.ReplaceAll(value, "$", "$$")}
+// appendEnv appends the entrypoint's variables (their values already escaped
+// for the kubelet's expansion) to a container's.
+func appendEnv(env []corev1.EnvVar, vars []contract.EnvVar) []corev1.EnvVar {
+	for _, v := range vars {
+		env = append(env, corev1.EnvVar{Name: v.Name, Value: v.Value})
+	}
+	return env
 }

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -150,7 +151,7 @@ func TestBuildInvariants(t *testing.T) {
 		if _, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
 			t.Errorf("%s: the builder must not add CPU limits", c.Name)
 		}
-		if c.Command[0] != Entrypoint {
+		if c.Command[0] != contract.Entrypoint {
 			t.Errorf("%s: command %v is not wrapped by the entrypoint", c.Name, c.Command)
 		}
 	}
@@ -212,49 +213,5 @@ func TestNamesFit(t *testing.T) {
 	}
 	if got := LabelValue(strings.Repeat("b", 53) + "....------xyz"); strings.Contains(got, ".-") {
 		t.Errorf("cut label ends badly: %q", got)
-	}
-}
-
-// expandLikeKubelet applies the kubelet's documented env expansion: $$ is $,
-// $(NAME) is NAME's value when defined, anything else stays.
-func expandLikeKubelet(s string, env map[string]string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			b.WriteByte('$')
-			i++
-		case '(':
-			if end := strings.IndexByte(s[i:], ')'); end > 0 {
-				if v, ok := env[s[i+2:i+end]]; ok {
-					b.WriteString(v)
-					i += end
-					continue
-				}
-			}
-			b.WriteByte('$')
-		default:
-			b.WriteByte('$')
-		}
-	}
-	return b.String()
-}
-
-func TestLiteralEnvSurvivesExpansion(t *testing.T) {
-	env := map[string]string{"CC": "gcc", "HOME": "/root"}
-	for _, script := range []string{
-		"echo $$", "mktemp /tmp/x.$$", "$(CC) -o $@ $<", "echo $(HOME) $$(HOME) $$$", "cat <<EOF\n$(CC)\nEOF", "$", "$$$$", "no dollars",
-	} {
-		e := literalEnv("WINDLASS_SCRIPT", script)
-		if got := expandLikeKubelet(e.Value, env); got != script {
-			t.Errorf("%q reaches the container as %q", script, got)
-		}
-		if script != "no dollars" && expandLikeKubelet(script, env) == script && strings.Contains(script, "$$") {
-			t.Errorf("the model does not alter %q: the test proves nothing", script)
-		}
 	}
 }

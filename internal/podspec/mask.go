@@ -2,37 +2,34 @@ package podspec
 
 import (
 	"fmt"
-	"path"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
-)
 
-// MaskDir holds, in a step with envFrom secretRef, the Secrets it takes
-// variables from, so the entrypoint can mask their values.
-const MaskDir = "/windlass/mask"
+	"github.com/windlass-dev/windlass/internal/contract"
+)
 
 // maskVolumes tells the entrypoint of each step where the Secret values it
 // receives are, by name and path only (the entrypoint reads the values):
-//   - --mask-env NAME for each variable from a secretKeyRef;
-//   - --mask-path DIR for each mounted Secret volume or Secret workspace;
+//   - MaskEnv: each variable from a secretKeyRef;
+//   - MaskPaths: each mounted Secret volume or Secret workspace (or projected
+//     volume with a Secret or token among its sources);
 //   - for envFrom secretRef, whose keys the pod does not list, the same
-//     Secret mounted read-only at MaskDir/N and passed as --mask-path. The
-//     volume is optional: a missing Secret still fails (or, optional, is
+//     Secret mounted read-only at contract.MaskSecretDir(N), in MaskPaths.
+//     The volume is optional: a missing Secret still fails (or, optional, is
 //     skipped by) the envFrom as before.
 //
-// A step with none of these gets no flags and no volume.
+// A step with none of these gets no mask and no volume.
 type maskVolumes struct {
 	volumes []corev1.Volume
 	index   map[string]int // by Secret name
 }
 
-func (m *maskVolumes) apply(c *corev1.Container, podVolumes []corev1.Volume) {
-	var flags []string
+func (m *maskVolumes) apply(c *corev1.Container, podVolumes []corev1.Volume) (env, paths []string) {
 	for _, e := range c.Env {
 		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
-			flags = append(flags, "--mask-env", e.Name)
+			env = append(env, e.Name)
 		}
 	}
 	for _, ef := range c.EnvFrom {
@@ -40,21 +37,17 @@ func (m *maskVolumes) apply(c *corev1.Container, podVolumes []corev1.Volume) {
 			continue
 		}
 		n := m.volume(ef.SecretRef.Name)
-		dir := path.Join(MaskDir, fmt.Sprint(n))
+		dir := contract.MaskSecretDir(n)
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: m.volumes[n].Name, MountPath: dir, ReadOnly: true})
-		flags = append(flags, "--mask-path", dir)
+		paths = append(paths, dir)
 	}
 	for _, vm := range c.VolumeMounts {
 		i := slices.IndexFunc(podVolumes, func(v corev1.Volume) bool { return v.Name == vm.Name })
 		if i >= 0 && (podVolumes[i].Secret != nil || projectsSecrets(podVolumes[i].Projected)) && !isCredentialVolume(vm.Name) {
-			flags = append(flags, "--mask-path", vm.MountPath)
+			paths = append(paths, vm.MountPath)
 		}
 	}
-	if len(flags) == 0 {
-		return
-	}
-	at := slices.Index(c.Args, "--")
-	c.Args = slices.Insert(c.Args, at, flags...)
+	return env, paths
 }
 
 func (m *maskVolumes) volume(secret string) int {

@@ -10,14 +10,8 @@ import (
 	"github.com/windlass-dev/windlass/internal/names"
 )
 
-// Paths inside every step container.
-const (
-	BinDir     = "/windlass/bin"
-	Entrypoint = BinDir + "/entrypoint"
-	RunDir     = "/windlass/run"
-	ScriptDir  = RunDir + "/scripts"
-	ResultsDir = "/windlass/results"
-)
+// The paths inside every step container, and what the entrypoint is told,
+// are internal/contract's.
 
 // Volume names the builder owns; a Task may not use the windlass- prefix.
 const (

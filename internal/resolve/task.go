@@ -8,11 +8,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/contract"
 	"github.com/windlass-dev/windlass/internal/substitute"
 )
-
-// ResultsDir is where steps write results: $(results.NAME.path) is ResultsDir/NAME.
-const ResultsDir = "/windlass/results"
 
 // Context is what a run knows about itself, for $(context.*).
 type Context struct {
@@ -62,7 +60,7 @@ func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, 
 		AddValue(v, "params."+name, p)
 	}
 	for _, r := range spec.Results {
-		v.Strings["results."+r.Name+".path"] = path.Join(ResultsDir, r.Name)
+		v.Strings["results."+r.Name+".path"] = path.Join(contract.ResultsDir, r.Name)
 	}
 	for _, w := range spec.Workspaces {
 		key := "workspaces." + w.Name

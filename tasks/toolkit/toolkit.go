@@ -15,7 +15,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 // UsageError is a mistake in the tool's arguments (the Task's params): the
@@ -149,7 +149,7 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 		return
 	}
 	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-	_ = WriteMessage(os.Getenv(entrypoint.MessageFileEnv), name, err)
+	_ = WriteMessage(os.Getenv(contract.EnvMessageFile), name, err)
 	if IsUsage(err) {
 		os.Exit(2)
 	}

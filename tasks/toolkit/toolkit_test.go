@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 func TestBool(t *testing.T) {
@@ -99,7 +99,7 @@ func TestMainWritesTheMessageFile(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "0.msg")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestMainWritesTheMessageFile$")
-	cmd.Env = append(os.Environ(), "TOOLKIT_MAIN_CHILD=1", entrypoint.MessageFileEnv+"="+path)
+	cmd.Env = append(os.Environ(), "TOOLKIT_MAIN_CHILD=1", contract.EnvMessageFile+"="+path)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {

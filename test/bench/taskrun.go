@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
@@ -102,7 +102,7 @@ func handoffs(ctx context.Context, kube kubernetes.Interface, ns, run string) ([
 		if cs.State.Terminated == nil {
 			return nil, fmt.Errorf("container %s not terminated", cs.Name)
 		}
-		st, err := entrypoint.ParseState(cs.State.Terminated.Message)
+		st, err := contract.ParseState(cs.State.Terminated.Message)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", cs.Name, err)
 		}

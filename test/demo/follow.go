@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 	"github.com/windlass-dev/windlass/internal/pipeline"
 	"github.com/windlass-dev/windlass/test/util"
 )
@@ -278,7 +278,7 @@ func (d *Demo) stepTime(ctx context.Context, tr *windlassv1.TaskRun) time.Durati
 		if !strings.HasPrefix(cs.Name, "step-") || cs.State.Terminated == nil {
 			continue
 		}
-		if st, err := entrypoint.ParseState(cs.State.Terminated.Message); err == nil && st.StartedAt > 0 && st.FinishedAt >= st.StartedAt {
+		if st, err := contract.ParseState(cs.State.Terminated.Message); err == nil && st.StartedAt > 0 && st.FinishedAt >= st.StartedAt {
 			sum += time.Duration(st.FinishedAt-st.StartedAt) * time.Millisecond
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 // TestEntrypointOrdersStepsThroughAnImageVolume runs the pod anatomy the
@@ -21,21 +21,25 @@ import (
 // and each step's state in its termination message.
 func TestEntrypointOrdersStepsThroughAnImageVolume(t *testing.T) {
 	ns := namespace(t)
-	step := func(i int, name, script string, extra ...string) corev1.Container {
-		args := []string{"--step", name, "--post-file", "/windlass/run/" + string(rune('0'+i)), "--script-dir", "/windlass/run/scripts"}
+	step := func(i int, name, script string) corev1.Container {
+		// What the entrypoint is told, built as the pod builder builds it.
+		ep := contract.Step{Name: name, PostFile: contract.PostFile(i), ScriptDir: contract.ScriptDir, Script: script}
 		if i > 0 {
-			args = append(args, "--wait-file", "/windlass/run/"+string(rune('0'+i-1)))
+			ep.WaitFile = contract.PostFile(i - 1)
 		}
-		args = append(args, extra...)
+		var env []corev1.EnvVar
+		for _, e := range ep.Env() {
+			env = append(env, corev1.EnvVar{Name: e.Name, Value: e.Value})
+		}
 		return corev1.Container{
 			Name: "step-" + name, Image: image(t, "shell"),
-			Command:                  []string{"/windlass/bin/entrypoint"},
-			Args:                     args,
-			Env:                      []corev1.EnvVar{{Name: "WINDLASS_SCRIPT", Value: script}},
+			Command:                  []string{contract.Entrypoint},
+			Args:                     ep.Args(),
+			Env:                      env,
 			TerminationMessagePolicy: corev1.TerminationMessageReadFile,
 			VolumeMounts: []corev1.VolumeMount{
-				{Name: "windlass-bin", MountPath: "/windlass/bin", ReadOnly: true},
-				{Name: "windlass-run", MountPath: "/windlass/run"},
+				{Name: "windlass-bin", MountPath: contract.BinDir, ReadOnly: true},
+				{Name: "windlass-run", MountPath: contract.RunDir},
 			},
 		}
 	}
@@ -70,16 +74,16 @@ func TestEntrypointOrdersStepsThroughAnImageVolume(t *testing.T) {
 		reason string
 		exit   int
 	}{
-		"step-one":   {entrypoint.ReasonCompleted, 0},
-		"step-two":   {entrypoint.ReasonError, 7},
-		"step-three": {entrypoint.ReasonSkipped, 0},
+		"step-one":   {contract.ReasonCompleted, 0},
+		"step-two":   {contract.ReasonError, 7},
+		"step-three": {contract.ReasonSkipped, 0},
 	}
 	for _, cs := range got.Status.ContainerStatuses {
 		term := cs.State.Terminated
 		if term == nil {
 			t.Fatalf("%s not terminated: %+v", cs.Name, cs.State)
 		}
-		st, err := entrypoint.ParseState(term.Message)
+		st, err := contract.ParseState(term.Message)
 		if err != nil {
 			t.Fatalf("%s: %v (message %q)", cs.Name, err, term.Message)
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -16,7 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
@@ -85,7 +84,7 @@ func (k *simKubelet) play(ctx context.Context, pod *corev1.Pod) error {
 		st := corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}
 		if !hold {
 			ms := now.UnixMilli()
-			msg, err := json.Marshal(entrypoint.State{ExitCode: 0, Reason: "Completed", StartedAt: ms, FinishedAt: ms + 1})
+			msg, err := contract.State{ExitCode: 0, Reason: contract.ReasonCompleted, StartedAt: ms, FinishedAt: ms + 1}.Encode()
 			if err != nil {
 				return err
 			}

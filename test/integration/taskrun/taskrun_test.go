@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
-	"github.com/windlass-dev/windlass/internal/entrypoint"
+	"github.com/windlass-dev/windlass/internal/contract"
 	"github.com/windlass-dev/windlass/internal/podspec"
 )
 
@@ -51,7 +51,7 @@ spec:
 		t.Fatalf("pod has %d init containers and %d containers, want 0 and 2", len(pod.Spec.InitContainers), len(pod.Spec.Containers))
 	}
 	c0, c1 := pod.Spec.Containers[0], pod.Spec.Containers[1]
-	if c0.Name != "step-compile" || !strings.HasSuffix(strings.Join(c0.Args, " "), "-- go build -v") || c0.Command[0] != podspec.Entrypoint {
+	if c0.Name != "step-compile" || !strings.HasSuffix(strings.Join(c0.Args, " "), "-- go build -v") || c0.Command[0] != contract.Entrypoint {
 		t.Errorf("step-compile: %s %v %v", c0.Name, c0.Command, c0.Args)
 	}
 	if env := c1.Env[len(c1.Env)-1]; env.Value != "echo v1.2 > /windlass/results/digest" {
@@ -108,8 +108,8 @@ func TestFailedStepsOwnWordReachesTheMessage(t *testing.T) {
 	apply(t, ns, &windlassv1.TaskRun{}, "metadata: {name: run}\nspec: {taskRef: {name: build}, params: [{name: revision, value: x}]}\n")
 	pod := waitPod(t, ns, "run")
 	for i, c := range pod.Spec.Containers {
-		if !slices.Contains(c.Env, corev1.EnvVar{Name: entrypoint.MessageFileEnv, Value: fmt.Sprintf("/windlass/run/%d.msg", i)}) {
-			t.Errorf("container %s has no $%s: %+v", c.Name, entrypoint.MessageFileEnv, c.Env)
+		if !slices.Contains(c.Env, corev1.EnvVar{Name: contract.EnvMessageFile, Value: fmt.Sprintf("/windlass/run/%d.msg", i)}) {
+			t.Errorf("container %s has no $%s: %+v", c.Name, contract.EnvMessageFile, c.Env)
 		}
 	}
 	setContainers(t, pod, map[string]corev1.ContainerState{

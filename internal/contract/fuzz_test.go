@@ -1,11 +1,13 @@
-package entrypoint
+package contract
 
 import (
-	"encoding/json"
 	"maps"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // FuzzResultsFrame: any results survive the frame (encode, then decode from
@@ -17,18 +19,18 @@ func FuzzResultsFrame(f *testing.F) {
 	f.Add("k", "::windlass-results:v1:", "::windlass-results:v1:AAAA:00::\n", "")
 	f.Add("ünï", "line1\nline2\x00", "x", "::windlass-results:v1:")
 	f.Fuzz(func(t *testing.T, key, value, before, after string) {
-		if _, err := DecodeResultsFrame(before + after); err == nil && !strings.Contains(before+after, resultsFramePrefix) {
+		if _, err := DecodeResultsFrame(before + after); err == nil && !strings.Contains(before+after, ResultsFramePrefix) {
 			t.Fatal("a log without a frame decoded")
 		}
 		in := map[string]string{key: value, "other": strings.Repeat(value, 3)}
-		line, err := encodeResultsFrame(in)
+		line, err := EncodeResultsFrame(in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if strings.ContainsRune(line, '\n') {
 			t.Fatalf("the frame spans lines: %q", line)
 		}
-		if strings.Contains(after, resultsFramePrefix) {
+		if strings.Contains(after, ResultsFramePrefix) {
 			return // a later frame in the log wins, by design
 		}
 		got, err := DecodeResultsFrame(before + "\n" + line + "\n" + after)
@@ -53,14 +55,25 @@ func FuzzParseState(f *testing.F) {
 	f.Add(``, 137, "", "", int64(0), false)
 	f.Add(`{"c":"x"}`, 2, "TimeoutExceeded", "line\nline", int64(-5), false)
 	f.Fuzz(func(t *testing.T, msg string, code int, reason, message string, ts int64, inLog bool) {
-		if s, err := ParseState(msg); err == nil && s.Reason == "" {
-			t.Fatalf("%q parsed without a reason", msg)
+		if s, err := ParseState(msg); err == nil {
+			if s.Reason == "" {
+				t.Fatalf("%q parsed without a reason", msg)
+			}
+			// What is read encodes back to the same State (an empty "res"
+			// is read as an empty map and not written again).
+			b, err := s.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again, err := ParseState(string(b)); err != nil || !cmp.Equal(s, again, cmpopts.EquateEmpty()) {
+				t.Fatalf("%q: read %+v, encoded %s, read again %+v (%v)", msg, s, b, again, err)
+			}
 		}
 		if reason == "" || !validUTF8Map(map[string]string{reason: message}) {
 			return
 		}
 		in := State{ExitCode: code, Reason: reason, Message: message, StartedAt: ts, FinishedAt: ts, ResultsInLog: inLog}
-		b, err := json.Marshal(in)
+		b, err := in.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,8 +1,4 @@
-// Package entrypoint is the step shim that wraps every step container's
-// command: it waits for the previous step, runs the step (a command or a
-// script), enforces its timeout, records how it ended for the controller, and
-// hands over to the next step. cmd/entrypoint is its thin main.
-package entrypoint
+package contract
 
 import (
 	"bytes"
@@ -50,6 +46,9 @@ type State struct {
 	ResultsInLog bool `json:"rl,omitempty"`
 }
 
+// Encode returns the State as the entrypoint writes it to its termination message.
+func (s State) Encode() ([]byte, error) { return json.Marshal(s) }
+
 // ParseState reads a termination message written by the entrypoint.
 func ParseState(msg string) (State, error) {
 	var s State
@@ -62,13 +61,13 @@ func ParseState(msg string) (State, error) {
 	return s, nil
 }
 
-// resultsFramePrefix starts the log line that carries results too large for a
+// ResultsFramePrefix starts the log line that carries results too large for a
 // termination message.
-const resultsFramePrefix = "::windlass-results:v1:"
+const ResultsFramePrefix = "::windlass-results:v1:"
 
-// encodeResultsFrame returns the log line carrying results: gzip'ed JSON in
+// EncodeResultsFrame returns the log line carrying results: gzip'ed JSON in
 // base64, with the SHA-256 of the JSON so a damaged or truncated line is detected.
-func encodeResultsFrame(results map[string]string) (string, error) {
+func EncodeResultsFrame(results map[string]string) (string, error) {
 	raw, err := json.Marshal(results)
 	if err != nil {
 		return "", err
@@ -82,16 +81,16 @@ func encodeResultsFrame(results map[string]string) (string, error) {
 		return "", err
 	}
 	sum := sha256.Sum256(raw)
-	return resultsFramePrefix + base64.StdEncoding.EncodeToString(buf.Bytes()) + ":" + hex.EncodeToString(sum[:]) + "::", nil
+	return ResultsFramePrefix + base64.StdEncoding.EncodeToString(buf.Bytes()) + ":" + hex.EncodeToString(sum[:]) + "::", nil
 }
 
 // DecodeResultsFrame finds the last results frame in a log tail and decodes it.
 func DecodeResultsFrame(logTail string) (map[string]string, error) {
-	i := strings.LastIndex(logTail, resultsFramePrefix)
+	i := strings.LastIndex(logTail, ResultsFramePrefix)
 	if i < 0 {
 		return nil, errors.New("no results frame in the log")
 	}
-	line := logTail[i+len(resultsFramePrefix):]
+	line := logTail[i+len(ResultsFramePrefix):]
 	if j := strings.IndexByte(line, '\n'); j >= 0 {
 		line = line[:j]
 	}
