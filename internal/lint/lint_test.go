@@ -2,17 +2,14 @@ package lint
 
 import (
 	"context"
-	"flag"
+	"github.com/windlass-dev/windlass/test/golden"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	yamlv3 "go.yaml.in/yaml/v3"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestBad lints every file under testdata/bad on its own (many are samples
 // of test/integration/corpus, whose "# want:" line names what the API server
@@ -41,7 +38,7 @@ func TestBad(t *testing.T) {
 			t.Errorf("%s: no problem says %q", f, want)
 		}
 	}
-	golden(t, "testdata/bad.golden", out.String())
+	checkGolden(t, "testdata/bad.golden", out.String())
 }
 
 // wantLine is what a bad file's "# want:" line expects (without the corpus'
@@ -58,23 +55,6 @@ func wantLine(t *testing.T, file string) string {
 		}
 	}
 	return ""
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", path, diff)
-	}
 }
 
 // TestGood lints the catalog's Tasks and Pipelines and the samples: no problem.
@@ -143,4 +123,9 @@ spec:
 	for _, p := range probs {
 		t.Errorf("%s", p)
 	}
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	golden.Check(t, path, []byte(got))
 }

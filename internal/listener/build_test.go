@@ -1,8 +1,7 @@
 package listener
 
 import (
-	"flag"
-	"os"
+	"github.com/windlass-dev/windlass/test/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,8 +14,6 @@ import (
 
 	triggersv1 "github.com/windlass-dev/windlass/apis/triggers/v1alpha1"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 const image = "127.0.0.1:5000/windlass/eventlistener@sha256:2222222222222222222222222222222222222222222222222222222222222222"
 
@@ -31,8 +28,8 @@ func listenerFrom(t *testing.T, manifest string) *triggersv1.EventListener {
 	return el
 }
 
-// golden compares objects, as one YAML stream, with testdata/name.golden.yaml.
-func golden(t *testing.T, name string, objs ...any) {
+// checkGolden compares objects, as one YAML stream, with testdata/name.golden.yaml.
+func checkGolden(t *testing.T, name string, objs ...any) {
 	t.Helper()
 	var docs []string
 	for _, o := range objs {
@@ -43,20 +40,7 @@ func golden(t *testing.T, name string, objs ...any) {
 		docs = append(docs, string(b))
 	}
 	got := strings.Join(docs, "---\n")
-	path := filepath.Join("testdata", name+".golden.yaml")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/listener -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Fatalf("objects differ from %s (-want +got); if intended, rerun with -update:\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", name+".golden.yaml"), []byte(got))
 }
 
 func desiredObjects(d *Desired) []any {
@@ -163,7 +147,7 @@ spec:
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name, desiredObjects(Build(el, a, Config{Image: tt.image}))...)
+			checkGolden(t, tt.name, desiredObjects(Build(el, a, Config{Image: tt.image}))...)
 		})
 	}
 }

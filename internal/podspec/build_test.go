@@ -1,8 +1,7 @@
 package podspec
 
 import (
-	"flag"
-	"os"
+	"github.com/windlass-dev/windlass/test/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,8 +18,6 @@ import (
 	"github.com/windlass-dev/windlass/internal/contract"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 const epImage = "127.0.0.1:5000/windlass/entrypoint@sha256:1111111111111111111111111111111111111111111111111111111111111111"
 
 func taskRun(mut func(*windlassv1.TaskRun)) *windlassv1.TaskRun {
@@ -32,28 +29,6 @@ func taskRun(mut func(*windlassv1.TaskRun)) *windlassv1.TaskRun {
 		mut(tr)
 	}
 	return tr
-}
-
-func golden(t *testing.T, name string, pod *corev1.Pod) {
-	t.Helper()
-	got, err := yaml.Marshal(pod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", name+".golden.yaml")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/podspec -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Fatalf("pod differs from %s (-want +got); if intended, rerun with -update:\n%s", path, diff)
-	}
 }
 
 func TestBuildGolden(t *testing.T) {
@@ -130,7 +105,7 @@ func TestBuildGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name, pod)
+			checkGolden(t, tt.name, pod)
 		})
 	}
 }
@@ -214,4 +189,13 @@ func TestNamesFit(t *testing.T) {
 	if got := LabelValue(strings.Repeat("b", 53) + "....------xyz"); strings.Contains(got, ".-") {
 		t.Errorf("cut label ends badly: %q", got)
 	}
+}
+
+func checkGolden(t *testing.T, name string, pod *corev1.Pod) {
+	t.Helper()
+	got, err := yaml.Marshal(pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", name+".golden.yaml"), got)
 }

@@ -2,6 +2,7 @@ package tektonimport
 
 import (
 	"context"
+	"github.com/windlass-dev/windlass/test/golden"
 	"maps"
 	"os"
 	"os/exec"
@@ -83,7 +84,7 @@ func TestCompatibility(t *testing.T) {
 	}
 
 	const listFile = "testdata/compat-clean.txt"
-	if *update {
+	if *golden.Update {
 		if err := os.WriteFile(listFile, []byte(strings.Join(cleanList, "\n")+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,7 @@ package tektonimport
 import (
 	"bytes"
 	"context"
-	"flag"
+	"github.com/windlass-dev/windlass/test/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +11,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestGolden imports each testdata/in file and compares the findings and the
 // Windlass YAML with testdata/NAME.golden.
@@ -38,7 +36,7 @@ func TestGolden(t *testing.T) {
 			if err := Write(&out, "", results); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", strings.TrimSuffix(filepath.Base(f), ".yaml")+".golden"), out.String())
+			checkGolden(t, filepath.Join("testdata", strings.TrimSuffix(filepath.Base(f), ".yaml")+".golden"), out.String())
 		})
 	}
 }
@@ -63,19 +61,7 @@ func TestWriteDir(t *testing.T) {
 	}
 }
 
-func golden(t *testing.T, path, got string) {
+func checkGolden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", path, diff)
-	}
+	golden.Check(t, path, []byte(got))
 }

@@ -2,8 +2,7 @@ package view
 
 import (
 	"bytes"
-	"flag"
-	"os"
+	"github.com/windlass-dev/windlass/test/golden"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,29 +16,10 @@ import (
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 var now = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 
 func at(ago time.Duration) metav1.Time { return metav1.NewTime(now.Add(-ago)) }
 func ptr(t metav1.Time) *metav1.Time   { return &t }
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli/view -update to write it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, diff)
-	}
-}
 
 func cond(status metav1.ConditionStatus, reason, msg string) []metav1.Condition {
 	return []metav1.Condition{{Type: windlassv1.ConditionSucceeded, Status: status, Reason: reason, Message: msg}}
@@ -121,7 +101,7 @@ func TestDescribePipelineRun(t *testing.T) {
 	if err := DescribePipelineRun(&buf, fixture(t), now); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "describe-pipelinerun.golden", buf.Bytes())
+	checkGolden(t, "describe-pipelinerun.golden", buf.Bytes())
 }
 
 func TestDescribeTaskRun(t *testing.T) {
@@ -130,7 +110,7 @@ func TestDescribeTaskRun(t *testing.T) {
 	if err := DescribeTaskRun(&buf, &d.TaskRuns[0], d.Logs, now); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "describe-taskrun.golden", buf.Bytes())
+	checkGolden(t, "describe-taskrun.golden", buf.Bytes())
 }
 
 func TestTaskOrder(t *testing.T) {
@@ -173,7 +153,7 @@ func TestTables(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	golden(t, "tables.golden", buf.Bytes())
+	checkGolden(t, "tables.golden", buf.Bytes())
 }
 
 func TestPrintObjects(t *testing.T) {
@@ -197,7 +177,7 @@ func TestPrintObjects(t *testing.T) {
 		if err := PrintObjects(&buf, tc.format, gvk, tc.objs); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, tc.file, buf.Bytes())
+		checkGolden(t, tc.file, buf.Bytes())
 	}
 	if err := CheckFormat("wide", FormatYAML, FormatJSON); err == nil || err.Error() != `-o "wide": want one of yaml, json` {
 		t.Errorf("CheckFormat: %v", err)
@@ -213,4 +193,9 @@ func TestHuman(t *testing.T) {
 			t.Errorf("Human(%v) = %s, want %s", d, got, want)
 		}
 	}
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
