@@ -87,6 +87,10 @@ type Step struct {
 	// (--mask-env, --mask-path, repeated).
 	MaskEnv   []string
 	MaskPaths []string
+	// StdoutPath and StderrPath receive a copy of the step's output streams,
+	// unmasked (Tekton's stdoutConfig/stderrConfig; --stdout-path, --stderr-path).
+	StdoutPath string
+	StderrPath string
 	// Command is the step's command and arguments, after "--"; with a
 	// Script, the script's arguments.
 	Command []string
@@ -122,6 +126,8 @@ const (
 	flagMkdir             = "mkdir"
 	flagMaskEnv           = "mask-env"
 	flagMaskPath          = "mask-path"
+	flagStdoutPath        = "stdout-path"
+	flagStderrPath        = "stderr-path"
 	flagVersion           = "version"
 	flagCopyTo            = "copy-to"
 	// EndOfFlags separates the flags from the step's command.
@@ -177,6 +183,12 @@ func (s Step) Flags() []string {
 	}
 	for _, p := range s.MaskPaths {
 		add(flagMaskPath, p)
+	}
+	if s.StdoutPath != "" {
+		add(flagStdoutPath, s.StdoutPath)
+	}
+	if s.StderrPath != "" {
+		add(flagStderrPath, s.StderrPath)
 	}
 	return out
 }
@@ -254,6 +266,8 @@ func ParseArgs(args []string, output io.Writer) (Invocation, error) {
 	fs.Var((*listFlag)(&s.Dirs), flagMkdir, "directory to create before running; repeatable")
 	fs.Var((*listFlag)(&s.MaskEnv), flagMaskEnv, "environment variable holding a Secret value, masked in the output; repeatable")
 	fs.Var((*listFlag)(&s.MaskPaths), flagMaskPath, "file or directory of Secret values, masked in the output; repeatable")
+	fs.StringVar(&s.StdoutPath, flagStdoutPath, "", "copy the step's standard output to this file too")
+	fs.StringVar(&s.StderrPath, flagStderrPath, "", "copy the step's standard error to this file too")
 	fs.BoolVar(&inv.Version, flagVersion, false, "print the version and exit")
 	fs.StringVar(&inv.CopyTo, flagCopyTo, "", "copy this binary to PATH and exit (the init-container fallback)")
 	if err := fs.Parse(args); err != nil {

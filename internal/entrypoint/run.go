@@ -104,11 +104,26 @@ func runStep(ctx context.Context, o contract.Step, masked bool, stdout, stderr i
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
+	// stdoutConfig/stderrConfig: a copy of each stream, as written, in a file.
+	copies, err := openCopies(o.StdoutPath, o.StderrPath)
+	if err != nil {
+		st.Reason, st.Message, st.ExitCode = contract.ReasonStartError, err.Error(), 1
+		fmt.Fprintln(stderr, "windlass:", err)
+		return st
+	}
+	defer copies.close()
+	if copies.out != nil {
+		stdout = io.MultiWriter(stdout, copies.out)
+	}
+	if copies.err != nil {
+		stderr = io.MultiWriter(stderr, copies.err)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = stdout, stderr, os.Stdin
-	if masked {
-		// The output goes through pipes to the masks: a background process
-		// that keeps them open must not hold the step past its end.
+	if masked || copies.out != nil || copies.err != nil {
+		// The output goes through pipes to the masks or the copies: a
+		// background process that keeps them open must not hold the step
+		// past its end.
 		cmd.WaitDelay = 2 * time.Second
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -256,4 +271,49 @@ func finish(o contract.Step, st contract.State, success bool) error {
 		path += contract.FailedSuffix
 	}
 	return writeFileAtomic(path, []byte(st.Reason), 0o666)
+}
+
+// outputCopies are the files a step's output streams are copied to.
+type outputCopies struct{ out, err *os.File }
+
+// openCopies creates (truncates) the files of stdoutConfig and
+// stderrConfig, and their directories; one path for both gets one file.
+func openCopies(outPath, errPath string) (outputCopies, error) {
+	var c outputCopies
+	open := func(path string) (*os.File, error) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("stdoutConfig/stderrConfig: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("stdoutConfig/stderrConfig: %w", err)
+		}
+		return f, nil
+	}
+	var err error
+	if outPath != "" {
+		if c.out, err = open(outPath); err != nil {
+			return c, err
+		}
+	}
+	switch {
+	case errPath == "":
+	case errPath == outPath:
+		c.err = c.out
+	default:
+		if c.err, err = open(errPath); err != nil {
+			c.close()
+			return outputCopies{}, err
+		}
+	}
+	return c, nil
+}
+
+func (c outputCopies) close() {
+	if c.out != nil {
+		_ = c.out.Close()
+	}
+	if c.err != nil && c.err != c.out {
+		_ = c.err.Close()
+	}
 }

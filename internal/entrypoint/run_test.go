@@ -252,3 +252,45 @@ func BenchmarkHandoff(b *testing.B) {
 		}
 	}
 }
+
+// TestOutputCopies: stdoutConfig and stderrConfig get the streams as the
+// step wrote them (Secret values too: results are data), in files whose
+// directories are made; the log still gets them, masked.
+func TestOutputCopies(t *testing.T) {
+	f := newFixture(t)
+	t.Setenv("TOKEN", "s3cr3t-value")
+	f.opts.MaskEnv = []string{"TOKEN"}
+	f.opts.StdoutPath = filepath.Join(f.dir, "results", "out")
+	f.opts.StderrPath = filepath.Join(f.dir, "ws", "new", "err.txt")
+	f.opts.Script = "#!/bin/sh\necho out $TOKEN\necho err >&2\nprintf tail"
+	code, st, log := f.run(t)
+	if code != 0 || st.Reason != contract.ReasonCompleted {
+		t.Fatalf("exit %d, state %+v, log %q", code, st, log)
+	}
+	for path, want := range map[string]string{f.opts.StdoutPath: "out s3cr3t-value\ntail", f.opts.StderrPath: "err\n"} {
+		if got, err := os.ReadFile(path); err != nil || string(got) != want {
+			t.Errorf("%s: %q (%v), want %q", path, got, err, want)
+		}
+	}
+	if strings.Contains(log, "s3cr3t-value") || !strings.Contains(log, "out ***") || !strings.Contains(log, "err") {
+		t.Errorf("the log %q: want the output, masked", log)
+	}
+	// One file for both streams; an unwritable path fails the step at start.
+	f = newFixture(t)
+	f.opts.StdoutPath = filepath.Join(f.dir, "both")
+	f.opts.StderrPath = f.opts.StdoutPath
+	f.opts.Script = "#!/bin/sh\necho a\necho b >&2"
+	if code, _, _ := f.run(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	// Two pipes: which line comes first is the step's scheduling.
+	if got, _ := os.ReadFile(f.opts.StdoutPath); string(got) != "a\nb\n" && string(got) != "b\na\n" {
+		t.Errorf("both streams in one file: %q", got)
+	}
+	f = newFixture(t)
+	f.opts.StdoutPath = "/proc/nope/out"
+	f.opts.Script = "#!/bin/sh\necho a"
+	if _, st, _ := f.run(t); st.Reason != contract.ReasonStartError || !strings.Contains(st.Message, "stdoutConfig") {
+		t.Errorf("an unwritable path: %+v", st)
+	}
+}

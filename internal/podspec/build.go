@@ -289,6 +289,12 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 	if st.Timeout != nil && st.Timeout.Duration > 0 {
 		ep.Timeout = st.Timeout.Duration
 	}
+	if st.StdoutConfig != nil {
+		ep.StdoutPath = st.StdoutConfig.Path
+	}
+	if st.StderrConfig != nil {
+		ep.StderrPath = st.StderrConfig.Path
+	}
 	if i == len(spec.Steps)-1 {
 		for _, r := range spec.Results {
 			ep.Results = append(ep.Results, r.Name)

@@ -104,6 +104,12 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 		s.container(fmt.Sprintf("spec.steps[%d]", i), containerFields{&st.Image, &st.Command, &st.Args, &st.Script,
 			&st.WorkingDir, st.Env, st.EnvFrom, st.VolumeMounts})
 		s.onError(fmt.Sprintf("spec.steps[%d].onError", i), &st.OnError)
+		if st.StdoutConfig != nil {
+			s.str(fmt.Sprintf("spec.steps[%d].stdoutConfig.path", i), &st.StdoutConfig.Path)
+		}
+		if st.StderrConfig != nil {
+			s.str(fmt.Sprintf("spec.steps[%d].stderrConfig.path", i), &st.StderrConfig.Path)
+		}
 	}
 	if t := out.StepTemplate; t != nil {
 		s.container("spec.stepTemplate", containerFields{&t.Image, &t.Command, &t.Args, nil,

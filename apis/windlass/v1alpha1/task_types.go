@@ -83,6 +83,25 @@ type Step struct {
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
+	// stdoutConfig copies the step's standard output, as written (Secret
+	// values unmasked), to a file as well as the log: e.g. a result's
+	// $(results.NAME.path) or a file in a workspace.
+	// +optional
+	StdoutConfig *StepOutputConfig `json:"stdoutConfig,omitempty"`
+	// stderrConfig does the same with the step's standard error.
+	// +optional
+	StderrConfig *StepOutputConfig `json:"stderrConfig,omitempty"`
+}
+
+// StepOutputConfig names the file a step's output stream is copied to.
+type StepOutputConfig struct {
+	// path of the file, absolute, or a $(results...) or $(workspaces...)
+	// reference; its directory is created. The file is truncated first.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/') || self.startsWith('$(')",message="path must be absolute or a $(...) reference"
+	// +optional
+	Path string `json:"path,omitempty"`
 }
 
 // StepTemplate holds defaults for every step: a step's own fields win.
