@@ -161,12 +161,16 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 		maxResults = 64 << 10
 	}
 	masks := &maskVolumes{}
+	tektonHome := false
 	for i, st := range spec.Steps {
 		c, ep, err := stepContainer(i, st, spec, in, podEnv, budget, maxResults)
 		if err != nil {
 			return nil, err
 		}
 		c.VolumeMounts = concatMounts(internal, credMounts, wsMounts, c.VolumeMounts)
+		if tektonAliases(&c, ep.Script, ep.Command) {
+			tektonHome = true
+		}
 		ep.MaskEnv, ep.MaskPaths = masks.apply(&c, pod.Spec.Volumes)
 		if len(creds) > 0 {
 			ep.Credentials = creds
@@ -179,6 +183,9 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 		pod.Spec.Containers = append(pod.Spec.Containers, c)
 	}
 	pod.Spec.Volumes = append(pod.Spec.Volumes, masks.volumes...)
+	if tektonHome {
+		pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: VolumeTektonHome, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	}
 	applyPodTemplate(&pod.Spec, run.Spec.PodTemplate)
 	if err := ApplyPodSecurity(pod, in.PodSecurity); err != nil {
 		return nil, err

@@ -50,3 +50,29 @@ spec:
 		t.Errorf("the step's log lost its output: %q", log)
 	}
 }
+
+// TestTektonPaths: a Task written for Tekton's paths runs unchanged: a
+// result written to /tekton/results, a file one step leaves in
+// /tekton/home for the next.
+func TestTektonPaths(t *testing.T) {
+	ns := namespace(t)
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: tekton-paths}
+spec:
+  taskSpec:
+    results: [{name: said}]
+    steps:
+    - name: leave
+      image: SHELL
+      script: printf 'from home' > /tekton/home/note
+    - name: say
+      image: SHELL
+      script: cat /tekton/home/note > /tekton/results/said
+`)
+	tr := waitRunDone(t, ns, "tekton-paths", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	if got := resultOf(t, tr, "said").StringVal; got != "from home" {
+		t.Errorf("said = %q, want what the first step left in /tekton/home", got)
+	}
+}
