@@ -127,7 +127,12 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 		podEnv = pt.Env
 	}
 
-	for _, sc := range spec.Sidecars {
+	isolated := isolatedWorkspaces(spec)
+	for i, sc := range spec.Sidecars {
+		scMounts, err := workspaceMounts(wsMounts, spec, isolated, sc.Workspaces, fmt.Sprintf("spec.sidecars[%d]", i))
+		if err != nil {
+			return nil, err
+		}
 		c := corev1.Container{
 			Name: SidecarContainer(sc.Name), Image: sc.Image, Args: sc.Args,
 			Env:        mergeEnv(podEnv, sc.Env),
@@ -137,7 +142,7 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 			ImagePullPolicy: sc.ImagePullPolicy,
 			// A native sidecar: the kubelet starts it before the steps and stops it after them.
 			RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways),
-			VolumeMounts:  concatMounts(internal[:1], wsMounts, sc.VolumeMounts),
+			VolumeMounts:  concatMounts(internal[:1], scMounts, sc.VolumeMounts),
 		}
 		if c.StartupProbe == nil && c.ReadinessProbe != nil {
 			// Steps start once the sidecar is ready, not merely running.
@@ -167,7 +172,11 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.VolumeMounts = concatMounts(internal, credMounts, wsMounts, c.VolumeMounts)
+		stMounts, err := workspaceMounts(wsMounts, spec, isolated, st.Workspaces, fmt.Sprintf("spec.steps[%d]", i))
+		if err != nil {
+			return nil, err
+		}
+		c.VolumeMounts = concatMounts(internal, credMounts, stMounts, c.VolumeMounts)
 		if tektonAliases(&c, ep.Script, ep.Command) {
 			tektonHome = true
 		}

@@ -1,10 +1,13 @@
 package podspec
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 )
 
 // Tekton's documented paths, kept working for Tasks that name them.
@@ -44,4 +47,55 @@ func envValues(env []corev1.EnvVar) []string {
 
 func mounted(c *corev1.Container, path string) bool {
 	return slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == path })
+}
+
+// isolatedWorkspaces are the workspaces a step or sidecar lists: each is
+// mounted only in those that list it (Tekton's isolated workspaces).
+func isolatedWorkspaces(spec *windlassv1.TaskSpec) map[string]bool {
+	out := map[string]bool{}
+	for _, st := range spec.Steps {
+		for _, u := range st.Workspaces {
+			out[u.Name] = true
+		}
+	}
+	for _, sc := range spec.Sidecars {
+		for _, u := range sc.Workspaces {
+			out[u.Name] = true
+		}
+	}
+	return out
+}
+
+// workspaceMounts are the workspace mounts (all: one per bound workspace)
+// one container gets: every workspace no container isolates, and those its
+// uses name, at the use's mountPath when it gives one. field names the
+// container's uses in errors.
+func workspaceMounts(all []corev1.VolumeMount, spec *windlassv1.TaskSpec, isolated map[string]bool, uses []windlassv1.WorkspaceUsage, field string) ([]corev1.VolumeMount, error) {
+	if len(isolated) == 0 {
+		return all, nil
+	}
+	byVolume := map[string]corev1.VolumeMount{}
+	for _, m := range all {
+		byVolume[m.Name] = m
+	}
+	var out []corev1.VolumeMount
+	for _, w := range spec.Workspaces {
+		if m, ok := byVolume[WorkspaceVolume(w.Name)]; ok && !isolated[w.Name] {
+			out = append(out, m)
+		}
+	}
+	for j, u := range uses {
+		if !slices.ContainsFunc(spec.Workspaces, func(w windlassv1.WorkspaceDeclaration) bool { return w.Name == u.Name }) {
+			return nil, fmt.Errorf("%s.workspaces[%d]: the Task declares no workspace %q", field, j, u.Name)
+		}
+		m, ok := byVolume[WorkspaceVolume(u.Name)]
+		if !ok {
+			continue // an optional workspace the run leaves unbound
+		}
+		if u.MountPath != "" {
+			m.MountPath = u.MountPath
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package podspec
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
@@ -57,5 +58,56 @@ func TestTektonPathAliases(t *testing.T) {
 	}
 	if slices.ContainsFunc(plain.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == VolumeTektonHome }) {
 		t.Error("a pod that names no Tekton path got the home volume")
+	}
+}
+
+// TestIsolatedWorkspaces: a workspace a step or sidecar lists is mounted
+// only there (at the use's mountPath if given); the others everywhere; a
+// use of an undeclared workspace is the spec's error.
+func TestIsolatedWorkspaces(t *testing.T) {
+	run := taskRun(nil)
+	run.Spec.Workspaces = []windlassv1.WorkspaceBinding{
+		{Name: "src", EmptyDir: &corev1.EmptyDirVolumeSource{}}, {Name: "creds", Secret: &corev1.SecretVolumeSource{SecretName: "s"}},
+	}
+	spec := &windlassv1.TaskSpec{
+		Workspaces: []windlassv1.WorkspaceDeclaration{{Name: "src"}, {Name: "creds"}, {Name: "cache", Optional: true}},
+		Steps: []windlassv1.Step{
+			{Name: "fetch", Image: "a", Command: []string{"x"}, Workspaces: []windlassv1.WorkspaceUsage{{Name: "creds", MountPath: "/keys"}, {Name: "cache"}}},
+			{Name: "build", Image: "a", Command: []string{"x"}},
+		},
+		Sidecars: []windlassv1.Sidecar{{Name: "db", Image: "d", Workspaces: []windlassv1.WorkspaceUsage{{Name: "creds"}}}},
+	}
+	pod, err := Build(Input{Run: run, Spec: spec}, Config{EntrypointImage: epImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := func(c corev1.Container) map[string]string {
+		out := map[string]string{}
+		for _, m := range c.VolumeMounts {
+			if m.Name == WorkspaceVolume("src") || m.Name == WorkspaceVolume("creds") || m.Name == WorkspaceVolume("cache") {
+				out[m.Name] = m.MountPath
+			}
+		}
+		return out
+	}
+	want := map[string]map[string]string{
+		"step-fetch": {WorkspaceVolume("src"): "/workspace/src", WorkspaceVolume("creds"): "/keys"},
+		"step-build": {WorkspaceVolume("src"): "/workspace/src"},
+		"sidecar-db": {WorkspaceVolume("src"): "/workspace/src", WorkspaceVolume("creds"): "/workspace/creds"},
+	}
+	for _, c := range append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...) {
+		if w, ok := want[c.Name]; ok {
+			if got := paths(c); !maps.Equal(got, w) {
+				t.Errorf("%s: workspace mounts %v, want %v", c.Name, got, w)
+			}
+			delete(want, c.Name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("containers not found: %v", want)
+	}
+	spec.Steps[1].Workspaces = []windlassv1.WorkspaceUsage{{Name: "nope"}}
+	if _, err := Build(Input{Run: run, Spec: spec}, Config{EntrypointImage: epImage}); err == nil || err.Error() != `spec.steps[1].workspaces[0]: the Task declares no workspace "nope"` {
+		t.Errorf("an undeclared workspace: %v", err)
 	}
 }

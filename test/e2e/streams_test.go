@@ -76,3 +76,36 @@ spec:
 		t.Errorf("said = %q, want what the first step left in /tekton/home", got)
 	}
 }
+
+// TestIsolatedWorkspaces: a workspace one step lists is mounted in that step
+// only (at its own mountPath); the other steps do not see it.
+func TestIsolatedWorkspaces(t *testing.T) {
+	ns := namespace(t)
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: isolated}
+spec:
+  workspaces: [{name: secrets, emptyDir: {}}, {name: shared, emptyDir: {}}]
+  taskSpec:
+    workspaces: [{name: secrets}, {name: shared}]
+    results: [{name: seen}]
+    steps:
+    - name: keep
+      image: SHELL
+      workspaces: [{name: secrets, mountPath: /my/secrets}]
+      script: |
+        echo token > /my/secrets/t
+        test ! -e $(workspaces.secrets.path)
+        echo kept > $(workspaces.shared.path)/note
+    - name: look
+      image: SHELL
+      script: |
+        if [ -e $(workspaces.secrets.path) ] || [ -e /my/secrets ]; then echo visible; else echo hidden; fi | tr -d '\n' > $(results.seen.path)
+        test -s $(workspaces.shared.path)/note
+`)
+	tr := waitRunDone(t, ns, "isolated", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	if got := resultOf(t, tr, "seen").StringVal; got != "hidden" {
+		t.Errorf("the second step sees the isolated workspace: %q", got)
+	}
+}

@@ -91,6 +91,27 @@ type Step struct {
 	// stderrConfig does the same with the step's standard error.
 	// +optional
 	StderrConfig *StepOutputConfig `json:"stderrConfig,omitempty"`
+	// workspaces this step uses: a workspace that any step or sidecar lists
+	// is mounted only in those (Tekton's isolated workspaces); the others in all.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Workspaces []WorkspaceUsage `json:"workspaces,omitempty"`
+}
+
+// WorkspaceUsage is a step's or sidecar's use of one of the Task's workspaces.
+type WorkspaceUsage struct {
+	// name of a workspace the Task declares.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +required
+	Name string `json:"name"`
+	// mountPath in this container, instead of the workspace's own.
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="mountPath must be an absolute path"
+	// +optional
+	MountPath string `json:"mountPath,omitempty"`
 }
 
 // StepOutputConfig names the file a step's output stream is copied to.
@@ -219,6 +240,12 @@ type Sidecar struct {
 	// +kubebuilder:validation:Enum=Always;Never;IfNotPresent
 	// +optional
 	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+	// workspaces this sidecar uses (see Step.workspaces).
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Workspaces []WorkspaceUsage `json:"workspaces,omitempty"`
 }
 
 // WorkspaceDeclaration declares a volume the Task expects its run to provide.
