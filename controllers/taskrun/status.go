@@ -91,8 +91,8 @@ func stepStates(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, pod *corev1.P
 		sidecars[cs.Name] = cs
 	}
 	tr.Status.Sidecars = nil
-	for _, sc := range spec.Sidecars {
-		name := podspec.SidecarContainer(sc.Name)
+	for i, sc := range spec.Sidecars {
+		name := podspec.SidecarContainer(i, sc.Name)
 		cs := sidecars[name]
 		tr.Status.Sidecars = append(tr.Status.Sidecars, windlassv1.SidecarState{
 			Name: sc.Name, Container: name, Ready: cs.Ready,

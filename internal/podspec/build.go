@@ -134,7 +134,7 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 			return nil, err
 		}
 		c := corev1.Container{
-			Name: SidecarContainer(sc.Name), Image: sc.Image, Args: sc.Args,
+			Name: SidecarContainer(i, sc.Name), Image: sc.Image, Args: sc.Args,
 			Env:        mergeEnv(podEnv, sc.Env),
 			EnvFrom:    sc.EnvFrom,
 			WorkingDir: sc.WorkingDir, Resources: sc.ComputeResources, SecurityContext: sc.SecurityContext,

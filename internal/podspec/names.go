@@ -44,8 +44,13 @@ func StepContainer(i int, name string) string {
 	return "step-" + name
 }
 
-// SidecarContainer is the container name of a sidecar.
-func SidecarContainer(name string) string { return "sidecar-" + name }
+// SidecarContainer is the container name of sidecar i.
+func SidecarContainer(i int, name string) string {
+	if name == "" {
+		name = fmt.Sprintf("unnamed-%d", i)
+	}
+	return "sidecar-" + name
+}
 
 // LabelValue fits a name into a label value (63 characters), keeping it
 // unique with a hash suffix when it must be cut.

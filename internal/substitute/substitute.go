@@ -235,18 +235,21 @@ func (v Values) List(field string, items []string) ([]string, error) {
 	for i, item := range items {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		t := strings.TrimSpace(item)
-		if strings.HasPrefix(t, "$(") && strings.HasSuffix(t, "[*])") && strings.Count(t, "$(") == 1 {
+		// A whole item that is one array reference, $(x[*]) or (as Tekton
+		// also takes) $(x), becomes the array's elements.
+		if strings.HasPrefix(t, "$(") && strings.HasSuffix(t, ")") && strings.Count(t, "$(") == 1 {
 			r, ours, err := v.parse(t[2 : len(t)-1])
 			if ours {
 				if err != nil {
 					return nil, &Error{Field: f, Reference: t, Reason: err.Error()}
 				}
-				a, ok := v.Arrays[r.key]
-				if !ok {
+				if a, ok := v.Arrays[r.key]; ok && (r.index == "*" || r.index == "") && r.member == "" {
+					out = append(out, a...)
+					continue
+				}
+				if r.index == "*" {
 					return nil, &Error{Field: f, Reference: t, Reason: "[*] needs an array value"}
 				}
-				out = append(out, a...)
-				continue
 			}
 		}
 		s, err := v.String(f, item)

@@ -81,6 +81,8 @@ func TestList(t *testing.T) {
 		{name: "nil stays nil", in: nil, want: nil},
 		{name: "star expands in place", in: []string{"build", "$(params.flags[*])", "--rev=$(params.revision)"}, want: []string{"build", "-v", "-x", "--rev=main"}},
 		{name: "empty array expands to nothing", in: []string{"a", "$(params.empty[*])", "b"}, want: []string{"a", "b"}},
+		{name: "a whole array reference as an item expands too (Tekton)", in: []string{"$(params.flags)", " $(params.flags) "}, want: []string{"-v", "-x", "-v", "-x"}},
+		{name: "an array inside a larger item is an error", in: []string{"x=$(params.flags)"}, err: "field[0]: $(params.flags): an array value needs [*]"},
 		{name: "star inside a larger item is an error", in: []string{"x=$(params.flags[*])"}, err: "field[0]: $(params.flags[*]): [*] expands an array only as a whole item"},
 		{name: "star on a string", in: []string{"$(params.revision[*])"}, err: "field[0]: $(params.revision[*]): [*] needs an array value"},
 		{name: "inputs.params expands like params", in: []string{"$(inputs.params.flags[*])"}, want: []string{"-v", "-x"}},

@@ -109,3 +109,35 @@ spec:
 		t.Errorf("the second step sees the isolated workspace: %q", got)
 	}
 }
+
+// TestTektonForms: forms Tekton takes run unchanged: an unnamed sidecar, a
+// whole array param as an args item, displayName on a step.
+func TestTektonForms(t *testing.T) {
+	ns := namespace(t)
+	createRun(t, ns, `
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: forms}
+spec:
+  params: [{name: words, value: [one, two, three]}]
+  taskSpec:
+    displayName: Tekton forms
+    params: [{name: words, type: array}]
+    results: [{name: said}]
+    sidecars:
+    - image: SHELL
+      script: sleep 60
+    steps:
+    - displayName: Say the words
+      image: SHELL
+      command: [sh, -c, 'echo "$#:$*" | tr -d "\n" > $(results.said.path)', '--']
+      args: ["$(params.words)"]
+`)
+	tr := waitRunDone(t, ns, "forms", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
+	if got := resultOf(t, tr, "said").StringVal; got != "3:one two three" {
+		t.Errorf("said = %q, want the array's three words as three args", got)
+	}
+	if len(tr.Status.Sidecars) != 1 || tr.Status.Sidecars[0].Container != "sidecar-unnamed-0" {
+		t.Errorf("sidecars %+v", tr.Status.Sidecars)
+	}
+}

@@ -206,6 +206,10 @@ type PipelineSpec struct {
 	// +kubebuilder:validation:MaxLength=8192
 	// +optional
 	Description string `json:"description,omitempty"`
+	// displayName is a name for people (shown, not used).
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	DisplayName string `json:"displayName,omitempty"`
 	// params the pipeline accepts.
 	// +listType=map
 	// +listMapKey=name

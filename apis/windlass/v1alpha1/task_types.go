@@ -27,6 +27,10 @@ type Step struct {
 	// +kubebuilder:validation:MaxLength=58
 	// +optional
 	Name string `json:"name,omitempty"`
+	// displayName is a name for people (shown, not used).
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	DisplayName string `json:"displayName,omitempty"`
 	// image runs the step. Required unless stepTemplate sets it.
 	// +kubebuilder:validation:MaxLength=1024
 	// +optional
@@ -176,11 +180,12 @@ type StepTemplate struct {
 // stopped after them (a Kubernetes native sidecar).
 // +kubebuilder:validation:XValidation:rule="!(has(self.script) && has(self.command))",message="script cannot be used together with command"
 type Sidecar struct {
-	// name of the sidecar; its container is named sidecar-<name>.
+	// name of the sidecar; its container is named sidecar-<name>
+	// (sidecar-unnamed-<index> without one).
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:MaxLength=55
-	// +required
-	Name string `json:"name"`
+	// +optional
+	Name string `json:"name,omitempty"`
 	// image of the sidecar.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
@@ -300,6 +305,10 @@ type TaskSpec struct {
 	// +kubebuilder:validation:MaxLength=8192
 	// +optional
 	Description string `json:"description,omitempty"`
+	// displayName is a name for people (shown, not used).
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	DisplayName string `json:"displayName,omitempty"`
 	// params the Task accepts.
 	// +listType=map
 	// +listMapKey=name
@@ -328,9 +337,9 @@ type TaskSpec struct {
 	// +optional
 	StepTemplate *StepTemplate `json:"stepTemplate,omitempty"`
 	// sidecars run beside the steps.
-	// +listType=map
-	// +listMapKey=name
+	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:XValidation:rule="self.all(s, !has(s.name) || self.exists_one(t, has(t.name) && t.name == s.name))",message="sidecar names must be unique"
 	// +optional
 	Sidecars []Sidecar `json:"sidecars,omitempty"`
 	// volumes the steps and sidecars may mount.

@@ -99,7 +99,7 @@ func TestTaskSchemaAndCEL(t *testing.T) {
 		{name: "duplicate sidecar names", manifest: taskHead + `
   sidecars: [{name: s, image: x}, {name: s, image: x}]
   steps: [{image: x}]
-`, wantErr: `spec.sidecars[1]: Duplicate value`},
+`, wantErr: `spec.sidecars: Invalid value: sidecar names must be unique`},
 		{name: "script with command", manifest: taskHead + `
   steps: [{name: a, image: x, command: [sh], script: "true"}]
 `, wantErr: "script cannot be used together with command"},
