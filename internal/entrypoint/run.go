@@ -296,9 +296,9 @@ func openCopies(outPath, errPath string) (outputCopies, error) {
 			return c, err
 		}
 	}
-	switch {
-	case errPath == "":
-	case errPath == outPath:
+	switch errPath {
+	case "":
+	case outPath:
 		c.err = c.out
 	default:
 		if c.err, err = open(errPath); err != nil {
