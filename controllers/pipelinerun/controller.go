@@ -183,13 +183,13 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		if e, ok := failure.As(err); ok && e.Transient {
 			// A registry or git/http server that does not answer: retried up
 			// to the transient deadline, saying so.
-			deadline := pr.CreationTimestamp.Add(r.Opts.TransientTimeout)
-			if !now.Before(deadline) {
-				finish(pr, now, e.Reason, fmt.Sprintf("%v; still failing after %s (--transient-error-timeout)", err, r.Opts.TransientTimeout))
+			next := failure.Retry(err, now, pr.CreationTimestamp.Time, r.Opts.TransientTimeout)
+			if next.Expired {
+				finish(pr, now, e.Reason, next.Message)
 				return ctrl.Result{}, nil
 			}
-			setCondition(pr, metav1.ConditionUnknown, e.Reason, fmt.Sprintf("%v; %s", err, failure.Deadline(deadline)))
-			return ctrl.Result{RequeueAfter: failure.Backoff(now.Sub(pr.CreationTimestamp.Time), time.Second, 15*time.Second)}, nil
+			setCondition(pr, metav1.ConditionUnknown, e.Reason, next.Message)
+			return ctrl.Result{RequeueAfter: next.Wait}, nil
 		}
 		return ctrl.Result{}, err
 	}

@@ -561,17 +561,15 @@ func (r *Reconciler) retry(ctx context.Context, tr *windlassv1.TaskRun, err erro
 		finish(tr, now, false, e.Reason, err.Error())
 		return ctrl.Result{}, nil
 	}
-	start := tr.Status.StartTime.Time
-	deadline := start.Add(r.Opts.TransientTimeout)
-	if !now.Before(deadline) {
+	next := failure.Retry(err, now, tr.Status.StartTime.Time, r.Opts.TransientTimeout)
+	if next.Expired {
 		log.Info("giving up on a transient error at the deadline", "reason", e.Reason, "error", err.Error(), "after", r.Opts.TransientTimeout)
-		finish(tr, now, false, e.Reason, fmt.Sprintf("%v; still failing after %s (--transient-error-timeout)", err, r.Opts.TransientTimeout))
+		finish(tr, now, false, e.Reason, next.Message)
 		return ctrl.Result{}, nil
 	}
-	wait := min(failure.Backoff(now.Sub(start), time.Second, 15*time.Second), deadline.Sub(now)+10*time.Millisecond)
-	log.Info("retrying a transient error", "reason", e.Reason, "error", err.Error(), "in", wait, "deadline", deadline)
-	setCondition(tr, metav1.ConditionUnknown, e.Reason, fmt.Sprintf("%v; %s", err, failure.Deadline(deadline)))
-	return ctrl.Result{RequeueAfter: wait}, nil
+	log.Info("retrying a transient error", "reason", e.Reason, "message", next.Message, "in", next.Wait)
+	setCondition(tr, metav1.ConditionUnknown, e.Reason, next.Message)
+	return ctrl.Result{RequeueAfter: next.Wait}, nil
 }
 
 // isAPIError reports whether err came from the Kubernetes API server (or

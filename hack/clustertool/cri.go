@@ -16,19 +16,12 @@ import (
 // runCRIClean stops and removes every pod sandbox, so the runtime tears down
 // their containers, network namespaces and CNI attachments before it stops.
 func runCRIClean(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("cri-clean", flag.ContinueOnError)
-	endpoint := fs.String("endpoint", "unix:///run/containerd/containerd.sock", "CRI endpoint")
-	timeout := fs.Duration("timeout", 60*time.Second, "overall deadline")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	conn, rt, err := criClient(*endpoint)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+	return withCRI(ctx, "cri-clean", args, 60*time.Second, "overall deadline", func(ctx context.Context, rt runtimeapi.RuntimeServiceClient, _ string) error {
+		return cleanSandboxes(ctx, rt, stdout)
+	})
+}
+
+func cleanSandboxes(ctx context.Context, rt runtimeapi.RuntimeServiceClient, stdout io.Writer) error {
 	list, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
 	if err != nil {
 		return fmt.Errorf("listing pod sandboxes: %w", err)
@@ -58,25 +51,34 @@ func runCRIClean(ctx context.Context, args []string, stdout io.Writer) error {
 // kubelet started in between fails its start-up check ("validate CRI v1
 // runtime API ... Unavailable"). up.sh polls this until it succeeds.
 func runCRIReady(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("cri-ready", flag.ContinueOnError)
+	return withCRI(ctx, "cri-ready", args, 2*time.Second, "deadline of the one call", func(ctx context.Context, rt runtimeapi.RuntimeServiceClient, endpoint string) error {
+		v, err := rt.Version(ctx, &runtimeapi.VersionRequest{})
+		if err != nil {
+			return fmt.Errorf("the CRI v1 runtime API at %s: %w", endpoint, err)
+		}
+		fmt.Fprintf(stdout, "%s %s (CRI %s)\n", v.RuntimeName, v.RuntimeVersion, v.RuntimeApiVersion)
+		return nil
+	})
+}
+
+// withCRI parses a CRI command's -endpoint and -timeout (default timeout),
+// connects, and runs fn within the deadline.
+func withCRI(ctx context.Context, name string, args []string, timeout time.Duration, timeoutUsage string,
+	fn func(context.Context, runtimeapi.RuntimeServiceClient, string) error) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "unix:///run/containerd/containerd.sock", "CRI endpoint")
-	timeout := fs.Duration("timeout", 2*time.Second, "deadline of the one call")
+	deadline := fs.Duration("timeout", timeout, timeoutUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, *deadline)
 	defer cancel()
 	conn, rt, err := criClient(*endpoint)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	v, err := rt.Version(ctx, &runtimeapi.VersionRequest{})
-	if err != nil {
-		return fmt.Errorf("the CRI v1 runtime API at %s: %w", *endpoint, err)
-	}
-	fmt.Fprintf(stdout, "%s %s (CRI %s)\n", v.RuntimeName, v.RuntimeVersion, v.RuntimeApiVersion)
-	return nil
+	return fn(ctx, rt, *endpoint)
 }
 
 // criClient connects to the runtime's CRI endpoint (a unix socket path or URL).

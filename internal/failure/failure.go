@@ -135,6 +135,27 @@ func clamp(d, lo, hi time.Duration) time.Duration {
 	return max(lo, min(d, hi))
 }
 
+// Retrying is what a run does about a transient error: give up (Expired)
+// or wait (Wait); Message is its condition's message either way.
+type Retrying struct {
+	Expired bool
+	Wait    time.Duration
+	Message string
+}
+
+// Retry decides, at now, about a transient err of a run that has retried
+// since start and may retry for timeout (--transient-error-timeout): past
+// the deadline it gives up; before, it waits a backoff (1-15 s, never past
+// the deadline) and says until when it retries.
+func Retry(err error, now, start time.Time, timeout time.Duration) Retrying {
+	deadline := start.Add(timeout)
+	if !now.Before(deadline) {
+		return Retrying{Expired: true, Message: fmt.Sprintf("%v; still failing after %s (--transient-error-timeout)", err, timeout)}
+	}
+	wait := min(Backoff(now.Sub(start), time.Second, 15*time.Second), deadline.Sub(now)+10*time.Millisecond)
+	return Retrying{Wait: wait, Message: fmt.Sprintf("%v; %s", err, Deadline(deadline))}
+}
+
 // Deadline is the message suffix of a run retrying until when.
 func Deadline(when time.Time) string {
 	return fmt.Sprintf("retrying until %s", when.UTC().Format(time.RFC3339))

@@ -148,3 +148,21 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestRetry(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	err := errors.New("registry down")
+	for _, tt := range []struct {
+		elapsed time.Duration
+		want    Retrying
+	}{
+		{0, Retrying{Wait: time.Second, Message: "registry down; retrying until 2026-01-02T03:06:05Z"}},
+		{40 * time.Second, Retrying{Wait: 15 * time.Second, Message: "registry down; retrying until 2026-01-02T03:06:05Z"}},
+		{119 * time.Second, Retrying{Wait: time.Second + 10*time.Millisecond, Message: "registry down; retrying until 2026-01-02T03:06:05Z"}},
+		{2 * time.Minute, Retrying{Expired: true, Message: "registry down; still failing after 2m0s (--transient-error-timeout)"}},
+	} {
+		if got := Retry(err, start.Add(tt.elapsed), start, 2*time.Minute); got != tt.want {
+			t.Errorf("after %s: %+v, want %+v", tt.elapsed, got, tt.want)
+		}
+	}
+}

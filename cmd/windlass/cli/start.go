@@ -252,19 +252,26 @@ func syntax(f *runFlags) error {
 	return nil
 }
 
+// declared are the params and workspaces a spec declares; nil when the
+// spec is not known (then -p and -w are not checked against it).
+type declared struct {
+	params     []windlassv1.ParamSpec
+	workspaces []params.Declared
+}
+
 // bindings turns -p and -w into the run's params and workspaces, checked
-// against the declarations when they are known (spec != nil).
-func bindings(f *runFlags, declared []windlassv1.ParamSpec, ws []params.Declared, known bool, ps []windlassv1.Param, wb []windlassv1.WorkspaceBinding) ([]windlassv1.Param, []windlassv1.WorkspaceBinding, error) {
+// against the declarations when they are known.
+func bindings(f *runFlags, d *declared, ps []windlassv1.Param, wb []windlassv1.WorkspaceBinding) ([]windlassv1.Param, []windlassv1.WorkspaceBinding, error) {
 	if err := view.CheckFormat(f.output, view.FormatYAML, view.FormatJSON, view.FormatName); err != nil {
 		return nil, nil, exit.WithCode(exit.Usage, err)
 	}
 	o := params.Options{UseDefaults: f.useDefaults || f.file != "", Given: ps}
-	if !known {
-		declared, ws = nil, nil
-	} else if ws == nil {
-		ws = []params.Declared{}
+	var decl []windlassv1.ParamSpec
+	var ws []params.Declared
+	if d != nil {
+		decl, ws = d.params, append([]params.Declared{}, d.workspaces...)
 	}
-	outP, err := params.Bind(f.params, declared, o)
+	outP, err := params.Bind(f.params, decl, o)
 	if err != nil {
 		return nil, nil, exit.WithCode(exit.Usage, err)
 	}
@@ -276,16 +283,15 @@ func bindings(f *runFlags, declared []windlassv1.ParamSpec, ws []params.Declared
 }
 
 func (e *env) createPipelineRun(ctx context.Context, pr *windlassv1.PipelineRun, spec *windlassv1.PipelineSpec, f *runFlags) error {
-	var declared []windlassv1.ParamSpec
-	var ws []params.Declared
+	var d *declared
 	if spec != nil {
-		declared = spec.Params
+		d = &declared{params: spec.Params}
 		for _, w := range spec.Workspaces {
-			ws = append(ws, params.Declared{Name: w.Name, Optional: w.Optional})
+			d.workspaces = append(d.workspaces, params.Declared{Name: w.Name, Optional: w.Optional})
 		}
 	}
 	var err error
-	if pr.Spec.Params, pr.Spec.Workspaces, err = bindings(f, declared, ws, spec != nil, pr.Spec.Params, pr.Spec.Workspaces); err != nil {
+	if pr.Spec.Params, pr.Spec.Workspaces, err = bindings(f, d, pr.Spec.Params, pr.Spec.Workspaces); err != nil {
 		return err
 	}
 	if f.serviceAccount != "" {
@@ -300,27 +306,19 @@ func (e *env) createPipelineRun(ctx context.Context, pr *windlassv1.PipelineRun,
 		}
 		pr.Spec.Timeouts.Pipeline = &metav1.Duration{Duration: f.timeout}
 	}
-	c, err := e.clients()
-	if err != nil {
-		return err
-	}
-	if err := c.crc.Create(ctx, pr); err != nil {
-		return invalidIsUsage(err)
-	}
-	return e.started(ctx, run{kind: kindPipelineRun, ns: pr.Namespace, name: pr.Name}, pr, f)
+	return e.create(ctx, kindPipelineRun, pr, f)
 }
 
 func (e *env) createTaskRun(ctx context.Context, tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, f *runFlags) error {
-	var declared []windlassv1.ParamSpec
-	var ws []params.Declared
+	var d *declared
 	if spec != nil {
-		declared = spec.Params
+		d = &declared{params: spec.Params}
 		for _, w := range spec.Workspaces {
-			ws = append(ws, params.Declared{Name: w.Name, Optional: w.Optional})
+			d.workspaces = append(d.workspaces, params.Declared{Name: w.Name, Optional: w.Optional})
 		}
 	}
 	var err error
-	if tr.Spec.Params, tr.Spec.Workspaces, err = bindings(f, declared, ws, spec != nil, tr.Spec.Params, tr.Spec.Workspaces); err != nil {
+	if tr.Spec.Params, tr.Spec.Workspaces, err = bindings(f, d, tr.Spec.Params, tr.Spec.Workspaces); err != nil {
 		return err
 	}
 	if f.serviceAccount != "" {
@@ -329,14 +327,19 @@ func (e *env) createTaskRun(ctx context.Context, tr *windlassv1.TaskRun, spec *w
 	if f.timeout != 0 {
 		tr.Spec.Timeout = &metav1.Duration{Duration: f.timeout}
 	}
+	return e.create(ctx, kindTaskRun, tr, f)
+}
+
+// create makes the run and follows it as the flags ask.
+func (e *env) create(ctx context.Context, kind string, obj view.Object, f *runFlags) error {
 	c, err := e.clients()
 	if err != nil {
 		return err
 	}
-	if err := c.crc.Create(ctx, tr); err != nil {
+	if err := c.crc.Create(ctx, obj); err != nil {
 		return invalidIsUsage(err)
 	}
-	return e.started(ctx, run{kind: kindTaskRun, ns: tr.Namespace, name: tr.Name}, tr, f)
+	return e.started(ctx, run{kind: kind, ns: obj.GetNamespace(), name: obj.GetName()}, obj, f)
 }
 
 // invalidIsUsage makes the API server's rejection of a spec a usage error.

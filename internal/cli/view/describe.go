@@ -95,16 +95,12 @@ func DescribePipelineRun(w io.Writer, d Described, now time.Time) error {
 		return err
 	}
 
-	params(w, pr.Spec.Params)
-	fmt.Fprintln(w, "\nResults")
-	if len(pr.Status.Results) == 0 {
-		fmt.Fprintln(w, "  (none)")
+	namedValues(w, "Params", pr.Spec.Params)
+	results := make([]windlassv1.Param, len(pr.Status.Results))
+	for i, r := range pr.Status.Results {
+		results[i] = windlassv1.Param(r)
 	}
-	rt := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	for _, r := range pr.Status.Results {
-		fmt.Fprintf(rt, "  %s\t%s\n", r.Name, ParamText(r.Value))
-	}
-	rt.Flush()
+	namedValues(w, "Results", results)
 
 	byTask := map[string][]*windlassv1.TaskRun{}
 	for i := range d.TaskRuns {
@@ -179,16 +175,12 @@ func DescribeTaskRun(w io.Writer, tr *windlassv1.TaskRun, logs []StepLog, now ti
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	params(w, tr.Spec.Params)
-	fmt.Fprintln(w, "\nResults")
-	if len(tr.Status.Results) == 0 {
-		fmt.Fprintln(w, "  (none)")
+	namedValues(w, "Params", tr.Spec.Params)
+	results := make([]windlassv1.Param, len(tr.Status.Results))
+	for i, r := range tr.Status.Results {
+		results[i] = windlassv1.Param{Name: r.Name, Value: r.Value}
 	}
-	rt := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	for _, r := range tr.Status.Results {
-		fmt.Fprintf(rt, "  %s\t%s\n", r.Name, ParamText(r.Value))
-	}
-	rt.Flush()
+	namedValues(w, "Results", results)
 	fmt.Fprintln(w, "\nSteps")
 	tt := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tt, "  NAME\tSTATUS\tDURATION\tREASON")
@@ -214,8 +206,9 @@ func header(w io.Writer, conds []metav1.Condition, created metav1.Time, start, e
 	fmt.Fprintf(w, "Duration:\t%s\n", Duration(start, end, now))
 }
 
-func params(w io.Writer, ps []windlassv1.Param) {
-	fmt.Fprintln(w, "\nParams")
+// namedValues prints a section of names and values (params, results).
+func namedValues(w io.Writer, title string, ps []windlassv1.Param) {
+	fmt.Fprintln(w, "\n"+title)
 	if len(ps) == 0 {
 		fmt.Fprintln(w, "  (none)")
 		return
