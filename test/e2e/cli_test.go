@@ -99,7 +99,8 @@ spec:
   - name: check
     image: SHELL
     script: |
-      if [ "$(params.fail)" = yes ]; then echo "about to fail"; echo "boom: the check failed" >&2; exit 3; fi
+      # Both lines on one stream: lines of stdout and stderr may reach the log in either order.
+      if [ "$(params.fail)" = yes ]; then echo "about to fail" >&2; echo "boom: the check failed" >&2; exit 3; fi
       echo "$(params.word) ok"
 ---
 apiVersion: windlass.dev/v1alpha1
