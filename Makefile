@@ -68,8 +68,12 @@ test-integration: ## Tier 2: controllers against a real kube-apiserver + etcd (e
 	KUBEBUILDER_ASSETS="$(K8S_BIN_DIR)" go test -race -count=1 ./test/integration/...
 
 .PHONY: test-e2e
-test-e2e: ## Tier 3: the real local cluster (started and stopped if not already up; needs root).
+test-e2e: ## Tier 3: the real local cluster (started and stopped if not already up; needs root), then the compatibility tier.
 	hack/e2e-test.sh
+
+.PHONY: test-compat
+test-compat: ## The compatibility tier alone: Tekton's examples/v1 converted and run on the local cluster; table in bin/compat-report.txt. COMPAT_RUN=substring
+	E2E_RUN=TestTektonExamples hack/e2e-test.sh
 
 BENCH_RUNS ?= 10
 .PHONY: bench

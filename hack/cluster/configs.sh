@@ -5,9 +5,10 @@
 write_configs() {
 	mkdir -p "$CONF_DIR" "$CNI_CONF_DIR" "$CLUSTER_DIR/containerd" "$RUN_DIR/containerd"
 
-	# Registry mirrors: docker.io, registry.k8s.io, 127.0.0.1:5000 and the bridge address all resolve to the local registry.
+	# Registry mirrors: docker.io, registry.k8s.io, the public registries the Tekton examples name
+	# (test/compat/standins.txt), 127.0.0.1:5000 and the bridge address all resolve to the local registry.
 	local host
-	for host in docker.io registry.k8s.io "$REGISTRY" "$POD_REGISTRY"; do
+	for host in docker.io registry.k8s.io mirror.gcr.io ghcr.io gcr.io quay.io cgr.dev "$REGISTRY" "$POD_REGISTRY"; do
 		mkdir -p "$CONF_DIR/certs.d/$host"
 		cat >"$CONF_DIR/certs.d/$host/hosts.toml" <<TOML
 server = "http://$REGISTRY"

@@ -37,6 +37,7 @@ type imageSpec struct {
 	Base       string
 	Dirs       []string // SRC[:DEST], DEST defaults to /
 	Files      []string // SRC:DEST
+	Layers     []string // tarballs appended as they are, before Dirs and Files
 	Entrypoint []string
 	Cmd        []string
 	Env        []string
@@ -48,10 +49,11 @@ type imageSpec struct {
 func runImage(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("image", flag.ContinueOnError)
 	var s imageSpec
-	var dirs, files, entry, cmd, env multiFlag
+	var dirs, files, layers, entry, cmd, env multiFlag
 	fs.StringVar(&s.Base, "base", "scratch", "base image reference, or scratch")
 	fs.Var(&dirs, "dir", "SRC[:DEST]: add a directory tree at DEST (default /); repeatable")
 	fs.Var(&files, "file", "SRC:DEST: add one file; repeatable")
+	fs.Var(&layers, "layer", "TAR: append a tarball (a root file system, say) as one layer, as it is; repeatable")
 	fs.Var(&entry, "entrypoint", "entrypoint word; repeatable")
 	fs.Var(&cmd, "cmd", "cmd word; repeatable")
 	fs.Var(&env, "env", "K=V environment variable; repeatable")
@@ -61,7 +63,7 @@ func runImage(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s.Dirs, s.Files, s.Entrypoint, s.Cmd, s.Env = dirs, files, entry, cmd, env
+	s.Dirs, s.Files, s.Layers, s.Entrypoint, s.Cmd, s.Env = dirs, files, layers, entry, cmd, env
 	if s.Push == "" {
 		return fmt.Errorf("--push is required")
 	}
@@ -102,6 +104,15 @@ func buildImage(ctx context.Context, s imageSpec) (v1.Image, error) {
 		return nil, err
 	}
 	img := base
+	for _, tf := range s.Layers {
+		layer, err := tarball.LayerFromFile(tf, tarball.WithMediaType(types.OCILayer))
+		if err != nil {
+			return nil, fmt.Errorf("--layer %s: %w", tf, err)
+		}
+		if img, err = mutate.AppendLayers(img, layer); err != nil {
+			return nil, err
+		}
+	}
 	if len(entries) > 0 {
 		data, err := tarLayer(entries)
 		if err != nil {
@@ -113,7 +124,7 @@ func buildImage(ctx context.Context, s imageSpec) (v1.Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		if img, err = mutate.AppendLayers(base, layer); err != nil {
+		if img, err = mutate.AppendLayers(img, layer); err != nil {
 			return nil, err
 		}
 	}

@@ -2,10 +2,10 @@ package tektonimport
 
 import (
 	"context"
+	"github.com/windlass-dev/windlass/test/compat"
 	"github.com/windlass-dev/windlass/test/golden"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -143,9 +143,9 @@ func filepathGlobAll(dir string) ([]string, error) {
 
 // tektonExamples is examples/v1 of the Tekton module go.mod names.
 func tektonExamples(t *testing.T) string {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/tektoncd/pipeline").Output()
+	dir, err := compat.ExamplesDir()
 	if err != nil {
-		t.Fatalf("go list -m github.com/tektoncd/pipeline: %v", err)
+		t.Fatal(err)
 	}
-	return filepath.Join(strings.TrimSpace(string(out)), "examples", "v1")
+	return dir
 }
