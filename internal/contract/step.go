@@ -43,6 +43,8 @@ type Credential struct {
 	Dir  string `json:"dir"`
 	// Type is the Secret's type: kubernetes.io/dockerconfigjson, kubernetes.io/basic-auth or kubernetes.io/ssh-auth.
 	Type string `json:"type"`
+	// Secret is the Secret's name: an ssh key is written as ~/.ssh/id_<Secret>, as Tekton names it.
+	Secret string `json:"secret,omitempty"`
 }
 
 // Step is what the entrypoint of one container is told: flags (Args), the

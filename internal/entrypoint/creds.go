@@ -70,6 +70,9 @@ func WriteCredentials(home string, creds []contract.Credential) error {
 				return err
 			}
 			name := fmt.Sprintf("id_windlass_%d", i)
+			if c.Secret != "" && !strings.ContainsAny(c.Secret, "/\x00") {
+				name = "id_" + c.Secret
+			}
 			if err := writePrivate(filepath.Join(home, ".ssh", name), key); err != nil {
 				return err
 			}

@@ -43,7 +43,7 @@ func TestWriteCredentials(t *testing.T) {
 			Dir: secretDir(t, map[string]string{"username": "ci", "password": "s3cr:t"})},
 		{Kind: "git", URL: "ssh://git@git.example:22", Type: SecretSSHAuth,
 			Dir: secretDir(t, map[string]string{"ssh-privatekey": "KEY", "known_hosts": "git.example ssh-ed25519 AAA"})},
-		{Kind: "git", URL: "github.com", Type: SecretSSHAuth, Dir: secretDir(t, map[string]string{"ssh-privatekey": "KEY2"})},
+		{Kind: "git", URL: "github.com", Type: SecretSSHAuth, Dir: secretDir(t, map[string]string{"ssh-privatekey": "KEY2"}), Secret: "gh-key"},
 	}
 	if err := WriteCredentials(home, creds); err != nil {
 		t.Fatal(err)
@@ -62,8 +62,12 @@ func TestWriteCredentials(t *testing.T) {
 	}
 	sshcfg := read(t, filepath.Join(home, ".ssh", "config"))
 	if !strings.Contains(sshcfg, "Host git.example\n  IdentityFile "+filepath.Join(home, ".ssh", "id_windlass_3")) ||
-		!strings.Contains(sshcfg, "Host github.com\n  IdentityFile "+filepath.Join(home, ".ssh", "id_windlass_4")+"\n  StrictHostKeyChecking accept-new") {
+		!strings.Contains(sshcfg, "Host github.com\n  IdentityFile "+filepath.Join(home, ".ssh", "id_gh-key")+"\n  StrictHostKeyChecking accept-new") {
 		t.Errorf("ssh config:\n%s", sshcfg)
+	}
+	// Named by the Secret, as Tekton names it, when the Secret's name is known.
+	if read(t, filepath.Join(home, ".ssh", "id_gh-key")) != "KEY2" {
+		t.Errorf("the key of Secret gh-key is not ~/.ssh/id_gh-key")
 	}
 	if read(t, filepath.Join(home, ".ssh", "id_windlass_3")) != "KEY" || !strings.Contains(read(t, filepath.Join(home, ".ssh", "known_hosts")), "git.example ssh-ed25519") {
 		t.Errorf("ssh key or known_hosts wrong")

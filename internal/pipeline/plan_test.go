@@ -577,10 +577,12 @@ spec:
   - {name: cfg, configMap: {name: c}, subPath: base}
   taskRunTemplate: {serviceAccountName: builder}
   taskRunSpecs: [{pipelineTaskName: a, serviceAccountName: pusher}]
+  params: [{name: dir, value: x}]
   pipelineSpec:
+    params: [{name: dir}]
     workspaces: [{name: src}, {name: cfg}, {name: cache, optional: true}]
     tasks:
-    - {name: a, taskRef: {name: t}, workspaces: [{name: output, workspace: src}, {name: cfg, subPath: x}, {name: cache}]}
+    - {name: a, taskRef: {name: t}, workspaces: [{name: output, workspace: src}, {name: cfg, subPath: $(params.dir)}, {name: cache}]}
     - {name: b, taskRef: {name: t}, workspaces: [{name: src}]}
 `)
 	s.plan()
@@ -595,7 +597,7 @@ spec:
 		t.Errorf("volumeClaimTemplate must become the run's claim: %+v", w)
 	}
 	if w := a.Spec.Workspaces[1]; w.ConfigMap == nil || w.SubPath != "base/x" {
-		t.Errorf("subPaths must join: %+v", w)
+		t.Errorf("subPaths must join, params substituted: %+v", w)
 	}
 }
 

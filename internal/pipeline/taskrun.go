@@ -155,7 +155,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 	for _, b := range run.Spec.Workspaces {
 		bindings[b.Name] = b
 	}
-	for _, w := range pt.Workspaces {
+	for i, w := range pt.Workspaces {
 		b, ok := bindings[workspaceOf(w)]
 		if !ok {
 			continue // an optional pipeline workspace the run leaves unbound
@@ -167,7 +167,11 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 			out.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: ClaimName(run.Name, b.Name)}
 		}
 		if w.SubPath != "" {
-			out.SubPath = path.Join(b.SubPath, w.SubPath)
+			sub, err := v.String(fmt.Sprintf("%s.workspaces[%d].subPath", field, i), w.SubPath)
+			if err != nil {
+				return nil, invalid(err)
+			}
+			out.SubPath = path.Join(b.SubPath, sub)
 		}
 		tr.Spec.Workspaces = append(tr.Spec.Workspaces, out)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -166,7 +167,7 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 		maxResults = 64 << 10
 	}
 	masks := &maskVolumes{}
-	tektonHome := false
+	tektonHome, workspaceDir := false, false
 	for i, st := range spec.Steps {
 		c, ep, err := stepContainer(i, st, spec, in, podEnv, budget, maxResults)
 		if err != nil {
@@ -177,9 +178,14 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 			return nil, err
 		}
 		c.VolumeMounts = concatMounts(internal, credMounts, stMounts, c.VolumeMounts)
-		if tektonAliases(&c, ep.Script, ep.Command) {
-			tektonHome = true
+		// With credentials, Tekton's home is where they are written.
+		homeVolume := VolumeTektonHome
+		if len(creds) > 0 {
+			homeVolume = VolumeCredsHome
 		}
+		home, workspace := tektonAliases(&c, ep.Script, ep.Command, homeVolume)
+		tektonHome = tektonHome || (home && len(creds) == 0)
+		workspaceDir = workspaceDir || workspace
 		ep.MaskEnv, ep.MaskPaths = masks.apply(&c, pod.Spec.Volumes)
 		if len(creds) > 0 {
 			ep.Credentials = creds
@@ -194,6 +200,9 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 	pod.Spec.Volumes = append(pod.Spec.Volumes, masks.volumes...)
 	if tektonHome {
 		pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: VolumeTektonHome, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	}
+	if workspaceDir {
+		pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: VolumeWorkspaceDir, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 	}
 	applyPodTemplate(&pod.Spec, run.Spec.PodTemplate)
 	if err := ApplyPodSecurity(pod, in.PodSecurity); err != nil {
@@ -287,11 +296,18 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 		if !ok {
 			return c, ep, fmt.Errorf("%s: image %s has no known entrypoint (the controller looks it up in the registry)", field, c.Image)
 		}
+		// As Tekton: the image's entrypoint, then the step's args or else
+		// the image's cmd; an image without an entrypoint runs its cmd
+		// with the step's args after it.
 		args := firstNonNil(st.Args, tpl.Args)
-		if args == nil {
-			args = ic.Cmd
+		switch {
+		case len(ic.Entrypoint) == 0:
+			argv = append(append([]string{}, ic.Cmd...), args...)
+		case args == nil:
+			argv = append(append([]string{}, ic.Entrypoint...), ic.Cmd...)
+		default:
+			argv = append(append([]string{}, ic.Entrypoint...), args...)
 		}
-		argv = append(append([]string{}, ic.Entrypoint...), args...)
 		if len(argv) == 0 {
 			return c, ep, fmt.Errorf("%s: image %s defines no entrypoint or cmd; give the step a command or a script", field, c.Image)
 		}
@@ -379,8 +395,8 @@ func credentials(creds []Credential) ([]corev1.Volume, []corev1.VolumeMount, []c
 	if len(creds) == 0 {
 		return nil, nil, nil
 	}
-	vols := []corev1.Volume{{Name: "windlass-home", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
-	mounts := []corev1.VolumeMount{{Name: "windlass-home", MountPath: contract.HomeDir}}
+	vols := []corev1.Volume{{Name: VolumeCredsHome, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+	mounts := []corev1.VolumeMount{{Name: VolumeCredsHome, MountPath: contract.HomeDir}}
 	var desc []contract.Credential
 	for i, c := range creds {
 		name := fmt.Sprintf("%s%d", volumeCredsPrefix, i)
@@ -389,10 +405,14 @@ func credentials(creds []Credential) ([]corev1.Volume, []corev1.VolumeMount, []c
 			SecretName: c.SecretName, DefaultMode: ptr.To[int32](0o444),
 		}}})
 		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: dir, ReadOnly: true})
-		desc = append(desc, contract.Credential{Kind: c.Kind, URL: c.URL, Dir: dir, Type: string(c.SecretType)})
+		desc = append(desc, contract.Credential{Kind: c.Kind, URL: c.URL, Dir: dir, Type: string(c.SecretType), Secret: c.SecretName})
 	}
 	return vols, mounts, desc
 }
+
+// VolumeCredsHome is the home directory the credentials are written to
+// (contract.HomeDir), shared by the steps.
+const VolumeCredsHome = "windlass-home"
 
 // volumeCredsPrefix names the credential Secrets' volumes: the entrypoint
 // knows their secret values from the credentials' description.
@@ -473,10 +493,19 @@ func mergeEnv(base, over []corev1.EnvVar) []corev1.EnvVar {
 	return out
 }
 
+// concatMounts joins lists of mounts; a mount at a path an earlier list
+// already mounts replaces that one (the user's own mounts, given last, win
+// over the workspaces mounted for them, as in Tekton).
 func concatMounts(lists ...[]corev1.VolumeMount) []corev1.VolumeMount {
 	var out []corev1.VolumeMount
 	for _, l := range lists {
-		out = append(out, l...)
+		for _, m := range l {
+			if i := slices.IndexFunc(out, func(o corev1.VolumeMount) bool { return o.MountPath == m.MountPath }); i >= 0 {
+				out[i] = m
+				continue
+			}
+			out = append(out, m)
+		}
 	}
 	return out
 }

@@ -83,11 +83,15 @@ func TestBuildGolden(t *testing.T) {
 				Run: taskRun(nil),
 				Images: map[string]ImageConfig{
 					"registry.example/tool:v1": {Entrypoint: []string{"/tool"}, Cmd: []string{"--help"}},
+					"registry.example/shell:v1": {Cmd: []string{"/bin/bash"}},
 				},
 				Spec: &windlassv1.TaskSpec{
 					Steps: []windlassv1.Step{
 						{Name: "tool-default-args", Image: "registry.example/tool:v1"},
 						{Name: "tool-own-args", Image: "registry.example/tool:v1", Args: []string{"run", "--fast"}},
+						// No entrypoint: its cmd runs, the step's args after it.
+						{Name: "cmd-only-args", Image: "registry.example/shell:v1", Args: []string{"-c", "echo hello"}},
+						{Name: "cmd-only", Image: "registry.example/shell:v1"},
 					},
 					Sidecars: []windlassv1.Sidecar{
 						{Name: "registry", Image: "registry:2", ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{

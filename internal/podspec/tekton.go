@@ -18,23 +18,33 @@ const (
 	TektonHomeDir = "/tekton/home"
 	// VolumeTektonHome backs TektonHomeDir.
 	VolumeTektonHome = "windlass-tekton-home"
+	// WorkspaceDir is the directory Tekton gives every step, shared (an emptyDir).
+	WorkspaceDir = "/workspace"
+	// VolumeWorkspaceDir backs WorkspaceDir.
+	VolumeWorkspaceDir = "windlass-workspace-dir"
 )
 
 // tektonAliases mounts, in a step whose script, command, args, working
-// directory or env name /tekton/results or /tekton/home, the results
-// volume there and a home volume shared by the steps: Tekton's paths work
-// unchanged. A step that names neither gets nothing (the pod stays as lean).
-// It reports whether the home volume is needed.
-func tektonAliases(c *corev1.Container, script string, argv []string) (home bool) {
+// directory or env name /tekton/results, /tekton/home or /workspace, the
+// results volume there, and a home or workspace directory shared by the
+// steps: Tekton's paths work unchanged. A step that names none of them gets
+// nothing (the pod stays as lean), and one that mounts a volume of its own at
+// such a path keeps it. The home directory is homeVolume. It reports which
+// shared directories are needed.
+func tektonAliases(c *corev1.Container, script string, argv []string, homeVolume string) (home, workspace bool) {
 	text := strings.Join(append(append([]string{script, c.WorkingDir}, argv...), envValues(c.Env)...), "\n")
 	if strings.Contains(text, TektonResultsDir) && !mounted(c, TektonResultsDir) {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeResults, MountPath: TektonResultsDir})
 	}
 	if strings.Contains(text, TektonHomeDir) && !mounted(c, TektonHomeDir) {
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeTektonHome, MountPath: TektonHomeDir})
-		return true
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: homeVolume, MountPath: TektonHomeDir})
+		home = true
 	}
-	return false
+	if strings.Contains(text, WorkspaceDir) && !mounted(c, WorkspaceDir) {
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeWorkspaceDir, MountPath: WorkspaceDir})
+		workspace = true
+	}
+	return home, workspace
 }
 
 func envValues(env []corev1.EnvVar) []string {

@@ -56,8 +56,45 @@ func TestTektonPathAliases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.ContainsFunc(plain.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == VolumeTektonHome }) {
-		t.Error("a pod that names no Tekton path got the home volume")
+	if slices.ContainsFunc(plain.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == VolumeTektonHome || v.Name == VolumeWorkspaceDir }) {
+		t.Error("a pod that names no Tekton path got the home or /workspace volume")
+	}
+}
+
+// TestWorkspaceDir: /workspace, Tekton's directory every step has, is one
+// emptyDir shared by the steps that name it; a step that mounts a volume of
+// its own there keeps it (Tekton lets the user's mount win).
+func TestWorkspaceDir(t *testing.T) {
+	in := Input{Run: taskRun(nil), Spec: &windlassv1.TaskSpec{Steps: []windlassv1.Step{
+		{Name: "write", Image: "a", Script: "echo x > /workspace/stuff"},
+		{Name: "cd", Image: "a", WorkingDir: "/workspace", Command: []string{"ls"}},
+		{Name: "plain", Image: "a", Command: []string{"x"}},
+		{Name: "override", Image: "a", Script: "test ! -f /workspace/stuff", VolumeMounts: []corev1.VolumeMount{{Name: "empty", MountPath: "/workspace"}}},
+	}, Volumes: []corev1.Volume{{Name: "empty", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}}}
+	pod, err := Build(in, Config{EntrypointImage: epImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"step-write": VolumeWorkspaceDir, "step-cd": VolumeWorkspaceDir, "step-plain": "", "step-override": "empty"}
+	for _, c := range pod.Spec.Containers {
+		got := ""
+		for _, m := range c.VolumeMounts {
+			if m.MountPath == WorkspaceDir {
+				got += m.Name
+			}
+		}
+		if got != want[c.Name] {
+			t.Errorf("%s: mount at /workspace %q, want %q", c.Name, got, want[c.Name])
+		}
+	}
+	n := 0
+	for _, v := range pod.Spec.Volumes {
+		if v.Name == VolumeWorkspaceDir {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d /workspace volumes, want one shared", n)
 	}
 }
 
@@ -109,5 +146,40 @@ func TestIsolatedWorkspaces(t *testing.T) {
 	spec.Steps[1].Workspaces = []windlassv1.WorkspaceUsage{{Name: "nope"}}
 	if _, err := Build(Input{Run: run, Spec: spec}, Config{EntrypointImage: epImage}); err == nil || err.Error() != `spec.steps[1].workspaces[0]: the Task declares no workspace "nope"` {
 		t.Errorf("an undeclared workspace: %v", err)
+	}
+}
+
+// TestOwnMountWins: a sidecar that mounts a workspace's volume itself at the
+// workspace's path (as Tekton's sidecars must) gets that one mount there.
+func TestOwnMountWins(t *testing.T) {
+	run := taskRun(nil)
+	run.Spec.Workspaces = []windlassv1.WorkspaceBinding{{Name: "signals", EmptyDir: &corev1.EmptyDirVolumeSource{}}}
+	spec := &windlassv1.TaskSpec{
+		Workspaces: []windlassv1.WorkspaceDeclaration{{Name: "signals"}},
+		Steps:      []windlassv1.Step{{Image: "a", Command: []string{"x"}}},
+	}
+	pod, err := Build(Input{Run: run, Spec: spec}, Config{EntrypointImage: epImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vol := ""
+	for _, m := range pod.Spec.Containers[0].VolumeMounts {
+		if m.MountPath == "/workspace/signals" {
+			vol = m.Name
+		}
+	}
+	spec.Sidecars = []windlassv1.Sidecar{{Name: "s", Image: "a", Command: []string{"y"},
+		VolumeMounts: []corev1.VolumeMount{{Name: vol, MountPath: "/workspace/signals", ReadOnly: true}}}}
+	if pod, err = Build(Input{Run: run, Spec: spec}, Config{EntrypointImage: epImage}); err != nil {
+		t.Fatal(err)
+	}
+	var at []corev1.VolumeMount
+	for _, m := range pod.Spec.InitContainers[0].VolumeMounts {
+		if m.MountPath == "/workspace/signals" {
+			at = append(at, m)
+		}
+	}
+	if len(at) != 1 || !at[0].ReadOnly || at[0].Name != vol {
+		t.Errorf("sidecar mounts at /workspace/signals: %+v, want its own one (volume %q, read-only)", at, vol)
 	}
 }

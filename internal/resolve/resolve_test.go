@@ -160,10 +160,11 @@ func TestTaskSubstitution(t *testing.T) {
 			VolumeMounts: []corev1.VolumeMount{{Name: "v", MountPath: "/data/$(params.url)"}},
 		}, {
 			Image:  "busybox",
-			Script: "#!/bin/sh\necho $(date) > $(results.digest.path)",
+			Script: "#!/bin/sh\necho $(date) > $(results.digest.path)\nls $(credentials.path)/.ssh",
 		}},
-		Sidecars: []windlassv1.Sidecar{{Name: "s", Image: "registry:$(params.target.arch)"}},
-		Volumes:  []corev1.Volume{{Name: "v", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cm-$(params.url)"}}}}},
+		Sidecars: []windlassv1.Sidecar{{Name: "s", Image: "registry:$(params.target.arch)",
+			VolumeMounts: []corev1.VolumeMount{{Name: "$(workspaces.src.volume)", MountPath: "$(workspaces.src.path)"}}}},
+		Volumes: []corev1.Volume{{Name: "v", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cm-$(params.url)"}}}}},
 	}
 	bound, err := BindParams("Task", false, spec.Params, []windlassv1.Param{{Name: "url", Value: *windlassv1.NewString("repo")}})
 	if err != nil {
@@ -177,17 +178,18 @@ func TestTaskSubstitution(t *testing.T) {
 	}
 	s := got.Steps[0]
 	checks := map[string][2]string{
-		"image":      {s.Image, "golang:main"},
-		"command":    {strings.Join(s.Command, " "), "go build -v"},
-		"args":       {strings.Join(s.Args, " "), "-o /workspace/src/bin/linux"},
-		"env RUN":    {s.Env[0].Value, "ns/tr u-1 build 2"},
-		"env CACHE":  {s.Env[1].Value, "true:/cache:pvc-1"},
-		"env DOCKER": {s.Env[2].Value, "false:"},
-		"workingDir": {s.WorkingDir, "/workspace/src"},
-		"mountPath":  {s.VolumeMounts[0].MountPath, "/data/repo"},
-		"script":     {got.Steps[1].Script, "#!/bin/sh\necho $(date) > /windlass/results/digest"},
-		"sidecar":    {got.Sidecars[0].Image, "registry:amd64"},
-		"volume":     {got.Volumes[0].ConfigMap.Name, "cm-repo"},
+		"image":         {s.Image, "golang:main"},
+		"command":       {strings.Join(s.Command, " "), "go build -v"},
+		"args":          {strings.Join(s.Args, " "), "-o /workspace/src/bin/linux"},
+		"env RUN":       {s.Env[0].Value, "ns/tr u-1 build 2"},
+		"env CACHE":     {s.Env[1].Value, "true:/cache:pvc-1"},
+		"env DOCKER":    {s.Env[2].Value, "false:"},
+		"workingDir":    {s.WorkingDir, "/workspace/src"},
+		"mountPath":     {s.VolumeMounts[0].MountPath, "/data/repo"},
+		"script":        {got.Steps[1].Script, "#!/bin/sh\necho $(date) > /windlass/results/digest\nls /windlass/home/.ssh"},
+		"sidecar":       {got.Sidecars[0].Image, "registry:amd64"},
+		"sidecar mount": {got.Sidecars[0].VolumeMounts[0].Name + " " + got.Sidecars[0].VolumeMounts[0].MountPath, "ws-src /workspace/src"},
+		"volume":        {got.Volumes[0].ConfigMap.Name, "cm-repo"},
 	}
 	for what, c := range checks {
 		if c[0] != c[1] {

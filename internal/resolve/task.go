@@ -51,7 +51,7 @@ func WorkspacePath(w windlassv1.WorkspaceDeclaration) string {
 // Values builds what every $(...) in a Task resolves to for one run.
 func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, ctx Context, bound map[string]Workspace) substitute.Values {
 	v := substitute.Values{
-		Roots:   []string{"params", "results", "workspaces", "context"},
+		Roots:   []string{"params", "results", "workspaces", "context", "credentials"},
 		Strings: map[string]string{},
 		Arrays:  map[string][]string{},
 		Objects: map[string]map[string]string{},
@@ -73,6 +73,8 @@ func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, 
 			v.Strings[key+".volume"] = b.Volume
 		}
 	}
+	// Where the run's credentials are written (Tekton's $(credentials.path)).
+	v.Strings["credentials.path"] = contract.HomeDir
 	v.Strings["context.taskRun.name"] = ctx.TaskRunName
 	v.Strings["context.taskRun.namespace"] = ctx.TaskRunNamespace
 	v.Strings["context.taskRun.uid"] = ctx.TaskRunUID
@@ -224,6 +226,7 @@ func (s *subst) envFrom(field string, from []corev1.EnvFromSource) {
 
 func (s *subst) mounts(field string, m []corev1.VolumeMount) {
 	for i := range m {
+		s.str(fmt.Sprintf("%s[%d].name", field, i), &m[i].Name)
 		s.str(fmt.Sprintf("%s[%d].mountPath", field, i), &m[i].MountPath)
 		s.str(fmt.Sprintf("%s[%d].subPath", field, i), &m[i].SubPath)
 	}
