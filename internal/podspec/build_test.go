@@ -82,7 +82,7 @@ func TestBuildGolden(t *testing.T) {
 			in: Input{
 				Run: taskRun(nil),
 				Images: map[string]ImageConfig{
-					"registry.example/tool:v1": {Entrypoint: []string{"/tool"}, Cmd: []string{"--help"}},
+					"registry.example/tool:v1":  {Entrypoint: []string{"/tool"}, Cmd: []string{"--help"}},
 					"registry.example/shell:v1": {Cmd: []string{"/bin/bash"}},
 				},
 				Spec: &windlassv1.TaskSpec{
