@@ -47,16 +47,28 @@ if ! curl -fs -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+jso
 	bin/clustertool image --layer "$rootfs" --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		--push "$base" >/dev/null
 fi
-# sh=busybox: /bin/sh is busybox's ash, as in Alpine and busybox images (a small
-# second layer, the same bytes every run).
-ashdir=$(mktemp -d)
-mkdir -p "$ashdir/root/usr/bin"
-ln -s busybox "$ashdir/root/usr/bin/sh"
-tar -C "$ashdir/root" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - ./usr/bin/sh | gzip -n >"$ashdir/sh.tar.gz"
+# Two small layers, the same bytes every run. extras.tar.gz, in every stand-in: /run/sshd
+# (mmdebstrap leaves /run empty; sshd needs it) and docker-entrypoint.sh, the entrypoint of
+# the bash image (runs its arguments; with none or only options, bash with them).
+# sh.tar.gz for sh=busybox: /bin/sh is busybox's ash, as in Alpine and busybox images.
+layers=$(mktemp -d)
+mkdir -p "$layers/extras/run/sshd" "$layers/extras/usr/local/bin" "$layers/sh/usr/bin"
+cat >"$layers/extras/usr/local/bin/docker-entrypoint.sh" <<'SH'
+#!/bin/sh
+if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then
+	set -- bash "$@"
+fi
+exec "$@"
+SH
+chmod 755 "$layers/extras/usr/local/bin/docker-entrypoint.sh" "$layers/extras/run/sshd"
+ln -s busybox "$layers/sh/usr/bin/sh"
+for l in extras sh; do
+	tar -C "$layers/$l" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - . | gzip -n >"$layers/$l.tar.gz"
+done
 n=0
 while read -r ref opts; do
 	case $ref in '' | '#'*) continue ;; esac
-	args=()
+	args=(--layer "$layers/extras.tar.gz")
 	for opt in $opts; do
 		kind=${opt%%=*}
 		case $kind in
@@ -64,7 +76,7 @@ while read -r ref opts; do
 			IFS=, read -r -a words <<<"${opt#*=}"
 			for w in "${words[@]}"; do args+=("--$kind" "$w"); done
 			;;
-		sh) args+=(--layer "$ashdir/sh.tar.gz") ;;
+		sh) args+=(--layer "$layers/sh.tar.gz") ;;
 		*) die "test/compat/standins.txt: $ref: unknown option $opt" ;;
 		esac
 	done
@@ -72,5 +84,5 @@ while read -r ref opts; do
 	bin/clustertool image --base "$base" "${args[@]}" --push "$REGISTRY/$ref" >/dev/null
 	n=$((n + 1))
 done <test/compat/standins.txt
-rm -rf "$ashdir"
+rm -rf "$layers"
 log "pushed $n stand-in images to $REGISTRY (test/compat/standins.txt)"

@@ -33,6 +33,9 @@ const (
 	// HomeDir is $HOME of the steps that credentials are written for, unless
 	// they set HOME themselves.
 	HomeDir = "/windlass/home"
+	// ExitCodesDir holds the steps' exit codes when a Task reads them:
+	// ExitCodesDir/<container>/exitCode, and ExitCodesDir/<index> linking there.
+	ExitCodesDir = RunDir + "/steps"
 	// CredsDir holds the credential Secrets, CredsDir/N each (CredentialDir).
 	CredsDir = "/windlass/creds"
 	// MaskDir holds the Secrets a step takes variables from with envFrom,

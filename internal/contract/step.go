@@ -93,6 +93,12 @@ type Step struct {
 	// unmasked (Tekton's stdoutConfig/stderrConfig; --stdout-path, --stderr-path).
 	StdoutPath string
 	StderrPath string
+	// ExitCodeFile receives the step's exit code once its process ended, and
+	// ExitCodeLink is made a symlink to that file's directory (Tekton's
+	// /tekton/steps/step-<name>/exitCode and /tekton/steps/<index>;
+	// --exit-code-file, --exit-code-link).
+	ExitCodeFile string
+	ExitCodeLink string
 	// Command is the step's command and arguments, after "--"; with a
 	// Script, the script's arguments.
 	Command []string
@@ -130,6 +136,8 @@ const (
 	flagMaskPath          = "mask-path"
 	flagStdoutPath        = "stdout-path"
 	flagStderrPath        = "stderr-path"
+	flagExitCodeFile      = "exit-code-file"
+	flagExitCodeLink      = "exit-code-link"
 	flagVersion           = "version"
 	flagCopyTo            = "copy-to"
 	// EndOfFlags separates the flags from the step's command.
@@ -191,6 +199,12 @@ func (s Step) Flags() []string {
 	}
 	if s.StderrPath != "" {
 		add(flagStderrPath, s.StderrPath)
+	}
+	if s.ExitCodeFile != "" {
+		add(flagExitCodeFile, s.ExitCodeFile)
+	}
+	if s.ExitCodeLink != "" {
+		add(flagExitCodeLink, s.ExitCodeLink)
 	}
 	return out
 }
@@ -270,6 +284,8 @@ func ParseArgs(args []string, output io.Writer) (Invocation, error) {
 	fs.Var((*listFlag)(&s.MaskPaths), flagMaskPath, "file or directory of Secret values, masked in the output; repeatable")
 	fs.StringVar(&s.StdoutPath, flagStdoutPath, "", "copy the step's standard output to this file too")
 	fs.StringVar(&s.StderrPath, flagStderrPath, "", "copy the step's standard error to this file too")
+	fs.StringVar(&s.ExitCodeFile, flagExitCodeFile, "", "write the step's exit code to this file")
+	fs.StringVar(&s.ExitCodeLink, flagExitCodeLink, "", "make this a symlink to the exit code file's directory")
 	fs.BoolVar(&inv.Version, flagVersion, false, "print the version and exit")
 	fs.StringVar(&inv.CopyTo, flagCopyTo, "", "copy this binary to PATH and exit (the init-container fallback)")
 	if err := fs.Parse(args); err != nil {

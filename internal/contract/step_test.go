@@ -78,7 +78,7 @@ func TestStepRoundTrip(t *testing.T) {
 		ScriptDir: "/s", OnErrorContinue: true, Timeout: 90 * time.Minute, ResultsDir: "/res",
 		Results: []string{"digest", "url"}, MaxResultBytes: 1 << 20, Dirs: []string{"/a", "/b c"},
 		MaskEnv: []string{"TOKEN", "DB_PASSWORD"}, MaskPaths: []string{"/windlass/mask/0", "/tls"},
-		StdoutPath: "/windlass/results/log", StderrPath: "/workspace/w/err $(x).txt",
+		StdoutPath: "/windlass/results/log", StderrPath: "/workspace/w/err $(x).txt", ExitCodeFile: "/windlass/run/steps/step-a/exitCode", ExitCodeLink: "/windlass/run/steps/0",
 		Command: []string{"go", "build", "-v", "./..."}, Script: "#!/bin/sh\necho hi", MessageFile: "/r/1.msg",
 		Credentials: []Credential{{Kind: "git", URL: "https://git.example/o/r", Dir: "/windlass/creds/0", Type: "kubernetes.io/basic-auth"}},
 		Home:        "/home/me",
@@ -170,14 +170,15 @@ func TestStepWireForm(t *testing.T) {
 	s := Step{
 		Name: "step-b", PostFile: PostFile(1), ScriptDir: ScriptDir, ResultsDir: ResultsDir, TerminationBudget: 3072,
 		WaitFile: PostFile(0), OnErrorContinue: true, Timeout: 1500 * time.Millisecond, Results: []string{"d"},
-		MaxResultBytes: 65536, MaskEnv: []string{"T"}, MaskPaths: []string{"/m"}, StdoutPath: "/o", StderrPath: "/e", Command: []string{"a", "$(X)"},
+		MaxResultBytes: 65536, MaskEnv: []string{"T"}, MaskPaths: []string{"/m"}, StdoutPath: "/o", StderrPath: "/e", ExitCodeFile: "/x/step-a/exitCode", ExitCodeLink: "/x/0", Command: []string{"a", "$(X)"},
 		Script: "echo $$", MessageFile: MessageFile(1), Credentials: []Credential{{Kind: "git", URL: "u", Dir: CredentialDir(0), Type: "t"}}, Home: HomeDir,
 	}
 	wantArgs := []string{
 		"--step", "step-b", "--post-file", "/windlass/run/1", "--script-dir", "/windlass/run/scripts",
 		"--results-dir", "/windlass/results", "--termination-budget", "3072", "--wait-file", "/windlass/run/0",
 		"--on-error-continue", "--timeout", "1.5s", "--result", "d", "--max-result-bytes", "65536",
-		"--mask-env", "T", "--mask-path", "/m", "--stdout-path", "/o", "--stderr-path", "/e", "--", "a", "$(X)",
+		"--mask-env", "T", "--mask-path", "/m", "--stdout-path", "/o", "--stderr-path", "/e",
+		"--exit-code-file", "/x/step-a/exitCode", "--exit-code-link", "/x/0", "--", "a", "$(X)",
 	}
 	if diff := cmp.Diff(wantArgs, s.Args()); diff != "" {
 		t.Errorf("args (-want +got):\n%s", diff)

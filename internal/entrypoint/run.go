@@ -67,6 +67,11 @@ func Run(ctx context.Context, o contract.Step, stdout, stderr io.Writer) (int, e
 		st.WaitedFrom = waitedFrom
 		success = st.Reason == contract.ReasonCompleted || o.OnErrorContinue && st.Reason == contract.ReasonError
 	}
+	if o.ExitCodeFile != "" && (st.Reason == contract.ReasonCompleted || st.Reason == contract.ReasonError) {
+		if err := writeExitCode(o.ExitCodeFile, o.ExitCodeLink, st.ExitCode); err != nil {
+			fmt.Fprintln(stderr, "windlass: recording the exit code:", err)
+		}
+	}
 	if st.Reason == contract.ReasonError && o.MessageFile != "" {
 		// Before the results, which go to the log if the two do not fit.
 		st.Message = failureMessage(o.MessageFile, secrets, st, o.TerminationBudget)
@@ -271,6 +276,29 @@ func finish(o contract.Step, st contract.State, success bool) error {
 		path += contract.FailedSuffix
 	}
 	return writeFileAtomic(path, []byte(st.Reason), 0o666)
+}
+
+// writeExitCode writes code to file and links link to the file's directory
+// (a relative link, kept if it exists).
+func writeExitCode(file, link string, code int) error {
+	dir := filepath.Dir(file)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(file, []byte(fmt.Sprint(code)), 0o644); err != nil {
+		return err
+	}
+	if link == "" {
+		return nil
+	}
+	rel, err := filepath.Rel(filepath.Dir(link), dir)
+	if err != nil {
+		return err
+	}
+	if err := os.Symlink(rel, link); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return nil
 }
 
 // outputCopies are the files a step's output streams are copied to.

@@ -294,3 +294,47 @@ func TestOutputCopies(t *testing.T) {
 		t.Errorf("an unwritable path: %+v", st)
 	}
 }
+
+// TestExitCodeFile: the step's exit code is written where the Task reads it
+// (Tekton's /tekton/steps/step-<name>/exitCode), onError: continue or not,
+// with the index linking to its directory; a skipped step writes none.
+func TestExitCodeFile(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		command []string
+		cont    bool
+		want    string
+	}{
+		{"continues", []string{"sh", "-c", "exit 7"}, true, "7"},
+		{"fails", []string{"sh", "-c", "exit 2"}, false, "2"},
+		{"succeeds", []string{"true"}, false, "0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.opts.Command, f.opts.OnErrorContinue = tc.command, tc.cont
+			f.opts.ExitCodeFile = filepath.Join(f.dir, "steps", "step-a", "exitCode")
+			f.opts.ExitCodeLink = filepath.Join(f.dir, "steps", "0")
+			f.run(t)
+			for _, p := range []string{f.opts.ExitCodeFile, filepath.Join(f.opts.ExitCodeLink, "exitCode")} {
+				got, err := os.ReadFile(p)
+				if err != nil || string(got) != tc.want {
+					t.Errorf("%s = %q, %v; want %q", p, got, err, tc.want)
+				}
+			}
+		})
+	}
+	f := newFixture(t)
+	f.opts.Command = []string{"true"}
+	f.opts.WaitFile = filepath.Join(f.dir, "run", "0")
+	f.opts.ExitCodeFile = filepath.Join(f.dir, "steps", "step-b", "exitCode")
+	if err := os.MkdirAll(filepath.Dir(f.opts.WaitFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.opts.WaitFile+contract.FailedSuffix, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.run(t)
+	if exists(f.opts.ExitCodeFile) {
+		t.Error("a skipped step wrote an exit code")
+	}
+}

@@ -168,10 +168,14 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 	}
 	masks := &maskVolumes{}
 	tektonHome, workspaceDir := false, false
+	recordExitCodes := readsExitCodes(spec)
 	for i, st := range spec.Steps {
 		c, ep, err := stepContainer(i, st, spec, in, podEnv, budget, maxResults)
 		if err != nil {
 			return nil, err
+		}
+		if recordExitCodes {
+			exitCodes(&c, &ep, i)
 		}
 		stMounts, err := workspaceMounts(wsMounts, spec, isolated, st.Workspaces, fmt.Sprintf("spec.steps[%d]", i))
 		if err != nil {

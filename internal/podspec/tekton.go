@@ -2,12 +2,15 @@ package podspec
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 // Tekton's documented paths, kept working for Tasks that name them.
@@ -18,6 +21,9 @@ const (
 	TektonHomeDir = "/tekton/home"
 	// VolumeTektonHome backs TektonHomeDir.
 	VolumeTektonHome = "windlass-tekton-home"
+	// TektonStepsDir holds the steps' exit codes, read-only:
+	// step-<name>/exitCode, and <index> linking to step-<name>.
+	TektonStepsDir = "/tekton/steps"
 	// WorkspaceDir is the directory Tekton gives every step, shared (an emptyDir).
 	WorkspaceDir = "/workspace"
 	// VolumeWorkspaceDir backs WorkspaceDir.
@@ -40,11 +46,49 @@ func tektonAliases(c *corev1.Container, script string, argv []string, homeVolume
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: homeVolume, MountPath: TektonHomeDir})
 		home = true
 	}
+	if strings.Contains(text, TektonStepsDir) && !mounted(c, TektonStepsDir) {
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeRun, MountPath: TektonStepsDir,
+			SubPath: strings.TrimPrefix(contract.ExitCodesDir, contract.RunDir+"/"), ReadOnly: true})
+	}
 	if strings.Contains(text, WorkspaceDir) && !mounted(c, WorkspaceDir) {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeWorkspaceDir, MountPath: WorkspaceDir})
 		workspace = true
 	}
 	return home, workspace
+}
+
+// exitCodeRef is Tekton's $(steps.<name>.exitCode.path) (the name with or
+// without the step- of its container).
+var exitCodeRef = regexp.MustCompile(`\$\(steps\.(?:step-)?([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.exitCode\.path\)`)
+
+// readsExitCodes reports whether a step of spec reads exit codes: it names
+// /tekton/steps or $(steps.<name>.exitCode.path). Then every step records
+// its exit code there.
+func readsExitCodes(spec *windlassv1.TaskSpec) bool {
+	for _, st := range spec.Steps {
+		text := strings.Join(append(append(append([]string{st.Script, st.WorkingDir}, st.Command...), st.Args...), envValues(st.Env)...), "\n")
+		if strings.Contains(text, TektonStepsDir) || exitCodeRef.MatchString(text) {
+			return true
+		}
+	}
+	return false
+}
+
+// exitCodes makes step i record its exit code for the others, and resolves
+// the exit code references in its script, command and env to the files.
+func exitCodes(c *corev1.Container, ep *contract.Step, i int) {
+	ep.ExitCodeFile = contract.ExitCodesDir + "/" + c.Name + "/exitCode"
+	ep.ExitCodeLink = contract.ExitCodesDir + "/" + strconv.Itoa(i)
+	resolve := func(s string) string { return exitCodeRef.ReplaceAllString(s, TektonStepsDir+"/step-$1/exitCode") }
+	ep.Script = resolve(ep.Script)
+	ep.Command = slices.Clone(ep.Command) // it may be the spec's own args
+	for j := range ep.Command {
+		ep.Command[j] = resolve(ep.Command[j])
+	}
+	c.Env = slices.Clone(c.Env)
+	for j := range c.Env {
+		c.Env[j].Value = resolve(c.Env[j].Value)
+	}
 }
 
 func envValues(env []corev1.EnvVar) []string {

@@ -1,13 +1,16 @@
 package podspec
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 // TestTektonPathAliases: a step naming /tekton/results or /tekton/home gets
@@ -181,5 +184,51 @@ func TestOwnMountWins(t *testing.T) {
 	}
 	if len(at) != 1 || !at[0].ReadOnly || at[0].Name != vol {
 		t.Errorf("sidecar mounts at /workspace/signals: %+v, want its own one (volume %q, read-only)", at, vol)
+	}
+}
+
+// TestExitCodes: when a step reads exit codes ($(steps.<name>.exitCode.path)
+// or /tekton/steps), every step records its own, and the readers see them
+// read-only at /tekton/steps; a Task that reads none records none.
+func TestExitCodes(t *testing.T) {
+	spec := &windlassv1.TaskSpec{Steps: []windlassv1.Step{
+		{Name: "exit-with-1", Image: "a", Script: "exit 1", OnError: windlassv1.OnErrorContinue},
+		{Name: "check", Image: "a", Script: "cat $(steps.step-exit-with-1.exitCode.path) $(steps.exit-with-1.exitCode.path)\nls /tekton/steps/0/"},
+	}}
+	pod, err := Build(Input{Run: taskRun(nil), Spec: spec}, Config{EntrypointImage: epImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range pod.Spec.Containers {
+		args := strings.Join(c.Args, " ")
+		want := fmt.Sprintf("--exit-code-file /windlass/run/steps/%s/exitCode --exit-code-link /windlass/run/steps/%d", c.Name, i)
+		if !strings.Contains(args, want) {
+			t.Errorf("%s: args %q lack %q", c.Name, args, want)
+		}
+		ro := slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool {
+			return m.MountPath == TektonStepsDir && m.ReadOnly && m.SubPath == "steps" && m.Name == VolumeRun
+		})
+		if ro != (i == 1) {
+			t.Errorf("%s: read-only /tekton/steps mounted: %v", c.Name, ro)
+		}
+	}
+	script := ""
+	for _, e := range pod.Spec.Containers[1].Env {
+		if e.Name == contract.EnvScript {
+			script = e.Value
+		}
+	}
+	if want := "cat /tekton/steps/step-exit-with-1/exitCode /tekton/steps/step-exit-with-1/exitCode\n"; !strings.HasPrefix(script, want) {
+		t.Errorf("script %q, want it to begin %q", script, want)
+	}
+	if spec.Steps[1].Script != "cat $(steps.step-exit-with-1.exitCode.path) $(steps.exit-with-1.exitCode.path)\nls /tekton/steps/0/" {
+		t.Error("Build modified its input")
+	}
+	plain, err := Build(Input{Run: taskRun(nil), Spec: &windlassv1.TaskSpec{Steps: []windlassv1.Step{{Image: "a", Script: "exit 1"}}}}, Config{EntrypointImage: epImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.Join(plain.Spec.Containers[0].Args, " "), "exit-code") {
+		t.Error("a Task that reads no exit code records them")
 	}
 }

@@ -278,7 +278,7 @@ func saveExample(ctx context.Context, dir, path, ns string) {
 	pods, _ := kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	for _, p := range pods.Items {
 		fmt.Fprintf(&b, "pod %s: phase %s\n", p.Name, p.Status.Phase)
-		for _, cs := range p.Status.ContainerStatuses {
+		for _, cs := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
 			fmt.Fprintf(&b, "  container %s: %+v\n", cs.Name, cs.State)
 			raw, err := kube.CoreV1().Pods(ns).GetLogs(p.Name, &corev1.PodLogOptions{Container: cs.Name}).DoRaw(ctx)
 			if err != nil && !apierrors.IsNotFound(err) {
