@@ -115,6 +115,10 @@ type Step struct {
 	Credentials []Credential
 	// Home receives the Credentials ($HOME; default HomeDir when there are Credentials).
 	Home string
+	// UserHomeCredentials: the Credentials are also written to the home
+	// directory /etc/passwd gives the step's user, where ssh looks whatever
+	// $HOME says, as Tekton does (--credentials-in-user-home).
+	UserHomeCredentials bool
 }
 
 // The entrypoint's flags.
@@ -138,6 +142,7 @@ const (
 	flagStderrPath        = "stderr-path"
 	flagExitCodeFile      = "exit-code-file"
 	flagExitCodeLink      = "exit-code-link"
+	flagUserHomeCreds     = "credentials-in-user-home"
 	flagVersion           = "version"
 	flagCopyTo            = "copy-to"
 	// EndOfFlags separates the flags from the step's command.
@@ -205,6 +210,9 @@ func (s Step) Flags() []string {
 	}
 	if s.ExitCodeLink != "" {
 		add(flagExitCodeLink, s.ExitCodeLink)
+	}
+	if s.UserHomeCredentials {
+		out = append(out, flagPrefix+flagUserHomeCreds)
 	}
 	return out
 }
@@ -286,6 +294,7 @@ func ParseArgs(args []string, output io.Writer) (Invocation, error) {
 	fs.StringVar(&s.StderrPath, flagStderrPath, "", "copy the step's standard error to this file too")
 	fs.StringVar(&s.ExitCodeFile, flagExitCodeFile, "", "write the step's exit code to this file")
 	fs.StringVar(&s.ExitCodeLink, flagExitCodeLink, "", "make this a symlink to the exit code file's directory")
+	fs.BoolVar(&s.UserHomeCredentials, flagUserHomeCreds, false, "also write the credentials to the user's home in /etc/passwd")
 	fs.BoolVar(&inv.Version, flagVersion, false, "print the version and exit")
 	fs.StringVar(&inv.CopyTo, flagCopyTo, "", "copy this binary to PATH and exit (the init-container fallback)")
 	if err := fs.Parse(args); err != nil {

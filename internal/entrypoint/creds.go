@@ -3,11 +3,13 @@ package entrypoint
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/windlass-dev/windlass/internal/contract"
@@ -22,11 +24,14 @@ const (
 
 // WriteCredentials makes the credentials available the way tools look for
 // them: $HOME/.docker/config.json, $HOME/.git-credentials with a .gitconfig
-// that uses it, and $HOME/.ssh keys with a config naming them per host.
-func WriteCredentials(home string, creds []contract.Credential) error {
+// that uses it, and $HOME/.ssh keys with a config naming them per host. A
+// shared home (the steps', who may run as different users) gets directories
+// every user may enter, and each step replaces the files with its own.
+func WriteCredentials(home string, shared bool, creds []contract.Credential) error {
 	if len(creds) == 0 {
 		return nil
 	}
+	writePrivate := func(path string, data []byte) error { return writePrivate(path, data, shared) }
 	auths := map[string]map[string]string{}
 	var gitLines, sshConfig []string
 	var knownHosts []byte
@@ -139,11 +144,46 @@ func hostOf(s string) string {
 	return strings.TrimSuffix(s, "/")
 }
 
-func writePrivate(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+// writePrivate replaces path with a file of data only its writer may read;
+// in a shared home its directories are open to every user.
+func writePrivate(path string, data []byte, shared bool) error {
+	dir := filepath.Dir(path)
+	mode := os.FileMode(0o700)
+	if shared {
+		mode = 0o777
+	}
+	if err := os.MkdirAll(dir, mode); err != nil {
 		return err
 	}
-	return os.WriteFile(path, data, 0o600)
+	if shared {
+		_ = os.Chmod(dir, mode) // the umask's; fails harmlessly on another user's
+	}
+	f, err := os.CreateTemp(dir, ".windlass-*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		_ = os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path) // CreateTemp made it 0600
+}
+
+// UserHome is the home directory /etc/passwd (passwd) gives the user uid,
+// "" when it names none.
+func UserHome(passwd string, uid int) string {
+	data, err := os.ReadFile(passwd)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) >= 6 && f[2] == strconv.Itoa(uid) {
+			return f[5]
+		}
+	}
+	return ""
 }
 
 // secretValues returns the secret values among the credentials (passwords,

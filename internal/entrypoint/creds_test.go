@@ -45,7 +45,7 @@ func TestWriteCredentials(t *testing.T) {
 			Dir: secretDir(t, map[string]string{"ssh-privatekey": "KEY", "known_hosts": "git.example ssh-ed25519 AAA"})},
 		{Kind: "git", URL: "github.com", Type: SecretSSHAuth, Dir: secretDir(t, map[string]string{"ssh-privatekey": "KEY2"}), Secret: "gh-key"},
 	}
-	if err := WriteCredentials(home, creds); err != nil {
+	if err := WriteCredentials(home, false, creds); err != nil {
 		t.Fatal(err)
 	}
 	docker := read(t, filepath.Join(home, ".docker", "config.json"))
@@ -73,7 +73,7 @@ func TestWriteCredentials(t *testing.T) {
 		t.Errorf("ssh key or known_hosts wrong")
 	}
 	// Writing again (the next step) gives the same files, not duplicates.
-	if err := WriteCredentials(home, creds); err != nil {
+	if err := WriteCredentials(home, false, creds); err != nil {
 		t.Fatal(err)
 	}
 	if kh := read(t, filepath.Join(home, ".ssh", "known_hosts")); strings.Count(kh, "git.example") != 1 {
@@ -82,8 +82,52 @@ func TestWriteCredentials(t *testing.T) {
 }
 
 func TestWriteCredentialsRejectsAMismatch(t *testing.T) {
-	err := WriteCredentials(t.TempDir(), []contract.Credential{{Kind: "docker", URL: "r", Type: SecretSSHAuth, Dir: t.TempDir()}})
+	err := WriteCredentials(t.TempDir(), false, []contract.Credential{{Kind: "docker", URL: "r", Type: SecretSSHAuth, Dir: t.TempDir()}})
 	if err == nil || !strings.Contains(err.Error(), "a kubernetes.io/ssh-auth Secret cannot be used for docker") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestSharedHome: in the steps' shared home, directories are open to every
+// user (steps may run as different ones) and the files private to their
+// writer; in a user's own home, directories are private too.
+func TestSharedHome(t *testing.T) {
+	creds := []contract.Credential{{Kind: "git", URL: "ssh://h", Type: SecretSSHAuth,
+		Dir: secretDir(t, map[string]string{"ssh-privatekey": "KEY"}), Secret: "k"}}
+	for _, shared := range []bool{true, false} {
+		home := t.TempDir()
+		if err := WriteCredentials(home, shared, creds); err != nil {
+			t.Fatal(err)
+		}
+		dir, err := os.Stat(filepath.Join(home, ".ssh"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := os.Stat(filepath.Join(home, ".ssh", "id_k"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantDir := os.FileMode(0o700)
+		if shared {
+			wantDir = 0o777
+		}
+		if dir.Mode().Perm() != wantDir || key.Mode().Perm() != 0o600 {
+			t.Errorf("shared %v: .ssh %v, key %v; want %v and 0600", shared, dir.Mode().Perm(), key.Mode().Perm(), wantDir)
+		}
+	}
+}
+
+func TestUserHome(t *testing.T) {
+	passwd := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(passwd, []byte("root:x:0:0:root:/root:/bin/sh\nnonroot:x:1000:1000::/home/nonroot:/bin/sh\nbad line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for uid, want := range map[int]string{0: "/root", 1000: "/home/nonroot", 65532: ""} {
+		if got := UserHome(passwd, uid); got != want {
+			t.Errorf("UserHome(%d) = %q, want %q", uid, got, want)
+		}
+	}
+	if got := UserHome(filepath.Join(t.TempDir(), "none"), 0); got != "" {
+		t.Errorf("no passwd: %q", got)
 	}
 }

@@ -45,10 +45,17 @@ func Run(ctx context.Context, o contract.Step, stdout, stderr io.Writer) (int, e
 		}
 	}
 	if st.Reason == "" && len(o.Credentials) > 0 {
-		if err := WriteCredentials(o.Home, o.Credentials); err != nil {
+		if err := WriteCredentials(o.Home, o.Home == contract.HomeDir, o.Credentials); err != nil {
 			st = contract.State{Reason: contract.ReasonStartError, ExitCode: 1, Message: "writing credentials: " + err.Error()}
 			fmt.Fprintln(stderr, "windlass:", st.Message)
 			success = false
+		}
+		// As Tekton: also in the home /etc/passwd gives the step's user, where
+		// ssh looks whatever $HOME says; best-effort (it may not exist).
+		if o.UserHomeCredentials {
+			if home := UserHome("/etc/passwd", os.Getuid()); home != "" && home != "/" && home != o.Home && isDir(home) {
+				_ = WriteCredentials(home, false, o.Credentials)
+			}
 		}
 	}
 	var secrets []string
@@ -277,6 +284,8 @@ func finish(o contract.Step, st contract.State, success bool) error {
 	}
 	return writeFileAtomic(path, []byte(st.Reason), 0o666)
 }
+
+func isDir(p string) bool { fi, err := os.Stat(p); return err == nil && fi.IsDir() }
 
 // writeExitCode writes code to file and links link to the file's directory
 // (a relative link, kept if it exists).

@@ -182,17 +182,12 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 			return nil, err
 		}
 		c.VolumeMounts = concatMounts(internal, credMounts, stMounts, c.VolumeMounts)
-		// With credentials, Tekton's home is where they are written.
-		homeVolume := VolumeTektonHome
-		if len(creds) > 0 {
-			homeVolume = VolumeCredsHome
-		}
-		home, workspace := tektonAliases(&c, ep.Script, ep.Command, homeVolume)
-		tektonHome = tektonHome || (home && len(creds) == 0)
+		home, workspace := tektonAliases(&c, ep.Script, ep.Command)
+		tektonHome = tektonHome || home
 		workspaceDir = workspaceDir || workspace
 		ep.MaskEnv, ep.MaskPaths = masks.apply(&c, pod.Spec.Volumes)
 		if len(creds) > 0 {
-			ep.Credentials = creds
+			ep.Credentials, ep.UserHomeCredentials = creds, true
 			if !hasEnv(c.Env, contract.EnvHome) {
 				ep.Home = contract.HomeDir
 			}

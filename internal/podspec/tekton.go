@@ -35,15 +35,14 @@ const (
 // results volume there, and a home or workspace directory shared by the
 // steps: Tekton's paths work unchanged. A step that names none of them gets
 // nothing (the pod stays as lean), and one that mounts a volume of its own at
-// such a path keeps it. The home directory is homeVolume. It reports which
-// shared directories are needed.
-func tektonAliases(c *corev1.Container, script string, argv []string, homeVolume string) (home, workspace bool) {
+// such a path keeps it. It reports which shared directories are needed.
+func tektonAliases(c *corev1.Container, script string, argv []string) (home, workspace bool) {
 	text := strings.Join(append(append([]string{script, c.WorkingDir}, argv...), envValues(c.Env)...), "\n")
 	if strings.Contains(text, TektonResultsDir) && !mounted(c, TektonResultsDir) {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeResults, MountPath: TektonResultsDir})
 	}
 	if strings.Contains(text, TektonHomeDir) && !mounted(c, TektonHomeDir) {
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: homeVolume, MountPath: TektonHomeDir})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeTektonHome, MountPath: TektonHomeDir})
 		home = true
 	}
 	if strings.Contains(text, TektonStepsDir) && !mounted(c, TektonStepsDir) {
