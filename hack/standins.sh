@@ -3,11 +3,13 @@
 # Tekton compatibility tier. One Debian bookworm root file system (mmdebstrap, from the
 # host's apt sources; ~30 s and ~120 MB compressed, cached outside the clone keyed by its
 # package list) is pushed once as a base layer; each stand-in is that layer with the
-# image config the real image has. A second run only rewrites the small configs.
+# image config the real image has. A second run only rewrites the small configs. On a
+# running local cluster, a stand-in the node holds at another digest is dropped from
+# containerd's store, so that the next pod pulls the new one (tags other than latest are
+# pulled only when missing).
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/cluster/common.sh"
 
-REGISTRY="${REGISTRY:-127.0.0.1:5000}"
 cd "$WINDLASS_ROOT"
 PACKAGES=bash,busybox,ca-certificates,curl,git,jq,nodejs,openssh-client,openssh-server,perl,python3,python-is-python3
 CRANE_MODULE=github.com/google/go-containerregistry/cmd/crane
@@ -81,8 +83,16 @@ while read -r ref opts; do
 		esac
 	done
 	[[ $ref == *:* ]] || ref="$ref:latest"
-	bin/clustertool image --base "$base" "${args[@]}" --push "$REGISTRY/$ref" >/dev/null
+	pushed=$(bin/clustertool image --base "$base" "${args[@]}" --push "$REGISTRY/$ref")
 	n=$((n + 1))
+	if [ -S "$CONTAINERD_SOCK" ]; then
+		for name in "$POD_REGISTRY/$ref" "$REGISTRY/$ref"; do
+			held=$("$RUNTIME_BIN_DIR/ctr" -a "$CONTAINERD_SOCK" -n k8s.io images ls "name==$name" 2>/dev/null | awk 'NR > 1 { print $3 }')
+			if [ -n "$held" ] && [ "$held" != "${pushed#*@}" ]; then
+				"$RUNTIME_BIN_DIR/ctr" -a "$CONTAINERD_SOCK" -n k8s.io images rm "$name" >/dev/null 2>&1
+			fi
+		done
+	fi
 done <test/compat/standins.txt
 rm -rf "$layers"
 log "pushed $n stand-in images to $REGISTRY (test/compat/standins.txt)"
