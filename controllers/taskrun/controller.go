@@ -108,6 +108,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // +kubebuilder:rbac:groups=windlass.dev,resources=taskruns,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=windlass.dev,resources=taskruns/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=windlass.dev,resources=tasks,verbs=get;list;watch
+// +kubebuilder:rbac:groups=windlass.dev,resources=stepactions,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups="",resources=pods/log,verbs=get
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create
