@@ -91,6 +91,14 @@ type Step struct {
 	// unmasked (Tekton's stdoutConfig/stderrConfig; --stdout-path, --stderr-path).
 	StdoutPath string
 	StderrPath string
+	// StepResults: replace the $(steps.<s>.results.<r>) references in the
+	// command and the environment with what the earlier steps wrote to
+	// StepResultPath (--step-results).
+	StepResults bool
+	// ResultsFrom sets Task results from step results, each "NAME=FILE": the
+	// result NAME, when the step has not written it, is FILE's content
+	// (--result-from, repeated; on the last step only).
+	ResultsFrom []string
 	// Command is the step's command and arguments, after "--"; with a
 	// Script, the script's arguments.
 	Command []string
@@ -128,6 +136,8 @@ const (
 	flagMaskPath          = "mask-path"
 	flagStdoutPath        = "stdout-path"
 	flagStderrPath        = "stderr-path"
+	flagStepResults       = "step-results"
+	flagResultFrom        = "result-from"
 	flagVersion           = "version"
 	flagCopyTo            = "copy-to"
 	// EndOfFlags separates the flags from the step's command.
@@ -189,6 +199,12 @@ func (s Step) Flags() []string {
 	}
 	if s.StderrPath != "" {
 		add(flagStderrPath, s.StderrPath)
+	}
+	if s.StepResults {
+		out = append(out, flagPrefix+flagStepResults)
+	}
+	for _, r := range s.ResultsFrom {
+		add(flagResultFrom, r)
 	}
 	return out
 }
@@ -268,6 +284,8 @@ func ParseArgs(args []string, output io.Writer) (Invocation, error) {
 	fs.Var((*listFlag)(&s.MaskPaths), flagMaskPath, "file or directory of Secret values, masked in the output; repeatable")
 	fs.StringVar(&s.StdoutPath, flagStdoutPath, "", "copy the step's standard output to this file too")
 	fs.StringVar(&s.StderrPath, flagStderrPath, "", "copy the step's standard error to this file too")
+	fs.BoolVar(&s.StepResults, flagStepResults, false, "replace $(steps.S.results.R) in the command and environment with the earlier steps' results")
+	fs.Var((*listFlag)(&s.ResultsFrom), flagResultFrom, "NAME=FILE: the result NAME, unless written, is FILE's content; repeatable")
 	fs.BoolVar(&inv.Version, flagVersion, false, "print the version and exit")
 	fs.StringVar(&inv.CopyTo, flagCopyTo, "", "copy this binary to PATH and exit (the init-container fallback)")
 	if err := fs.Parse(args); err != nil {
