@@ -203,19 +203,7 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 
 	spec, taskName, err := r.resolveTask(ctx, tr)
 	if err != nil {
-		if taskref.IsPermanent(err) {
-			finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
-			return ctrl.Result{}, nil
-		}
-		if taskref.IsNotFound(err) {
-			if now.Sub(tr.CreationTimestamp.Time) > r.Opts.TaskNotFoundTimeout {
-				finish(tr, now, false, windlassv1.ReasonTaskNotFound, err.Error())
-				return ctrl.Result{}, nil
-			}
-			setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonTaskNotFound, err.Error()+"; waiting for it to be created")
-			return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-		}
-		return r.retry(ctx, tr, err)
+		return r.refError(ctx, tr, err)
 	}
 
 	if pod == nil && tr.Status.PodName != "" && r.APIReader != nil {
@@ -419,6 +407,28 @@ func (r *Reconciler) resolveTask(ctx context.Context, tr *windlassv1.TaskRun) (*
 	return spec, taskName, nil
 }
 
+// refError handles an error finding what the run references (its Task,
+// its steps' StepActions): a bad reference fails the run; a missing object
+// keeps it waiting (reason TaskNotFound, the message naming what is
+// missing) until TaskNotFoundTimeout from its creation, then fails it;
+// anything else is retried.
+func (r *Reconciler) refError(ctx context.Context, tr *windlassv1.TaskRun, err error) (ctrl.Result, error) {
+	now := r.Clock.Now()
+	if taskref.IsPermanent(err) {
+		finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
+		return ctrl.Result{}, nil
+	}
+	if taskref.IsNotFound(err) {
+		if now.Sub(tr.CreationTimestamp.Time) > r.Opts.TaskNotFoundTimeout {
+			finish(tr, now, false, windlassv1.ReasonTaskNotFound, err.Error())
+			return ctrl.Result{}, nil
+		}
+		setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonTaskNotFound, err.Error()+"; waiting for it to be created")
+		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+	}
+	return r.retry(ctx, tr, err)
+}
+
 // createPod binds params, substitutes, builds and creates the pod (and the
 // claims of volumeClaimTemplate workspaces). User errors finish the run.
 func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string) (ctrl.Result, error) {
@@ -429,7 +439,11 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	}
 	// An embedded spec takes the params it does not declare (Tekton's
 	// propagated params); a referenced Task ignores them, with a warning.
-	prep, err := podspec.Prepare(tr, spec, taskName)
+	actions, err := taskref.GetStepActions(ctx, r.Client, spec, tr.Namespace)
+	if err != nil {
+		return r.refError(ctx, tr, err)
+	}
+	prep, err := podspec.Prepare(tr, spec, taskName, actions)
 	if err != nil {
 		return invalid(err)
 	}

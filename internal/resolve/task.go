@@ -51,7 +51,7 @@ func WorkspacePath(w windlassv1.WorkspaceDeclaration) string {
 // Values builds what every $(...) in a Task resolves to for one run.
 func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, ctx Context, bound map[string]Workspace) substitute.Values {
 	v := substitute.Values{
-		Roots:   []string{"params", "results", "workspaces", "context"},
+		Roots:   []string{"params", "results", "workspaces", "context", "step"},
 		Strings: map[string]string{},
 		Arrays:  map[string][]string{},
 		Objects: map[string]map[string]string{},
@@ -101,6 +101,7 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 	s := &subst{v: v}
 	for i := range out.Steps {
 		st := &out.Steps[i]
+		s.v = stepValues(v, i, st)
 		s.container(fmt.Sprintf("spec.steps[%d]", i), containerFields{&st.Image, &st.Command, &st.Args, &st.Script,
 			&st.WorkingDir, st.Env, st.EnvFrom, st.VolumeMounts})
 		s.onError(fmt.Sprintf("spec.steps[%d].onError", i), &st.OnError)
@@ -111,6 +112,7 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 			s.str(fmt.Sprintf("spec.steps[%d].stderrConfig.path", i), &st.StderrConfig.Path)
 		}
 	}
+	s.v = v
 	if t := out.StepTemplate; t != nil {
 		s.container("spec.stepTemplate", containerFields{&t.Image, &t.Command, &t.Args, nil,
 			&t.WorkingDir, t.Env, t.EnvFrom, t.VolumeMounts})
@@ -138,6 +140,22 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 		return nil, s.err
 	}
 	return out, nil
+}
+
+// stepValues adds what $(step.results.<r>.path) of step i resolves to.
+func stepValues(v substitute.Values, i int, st *windlassv1.Step) substitute.Values {
+	if len(st.Results) == 0 {
+		return v
+	}
+	strs := make(map[string]string, len(v.Strings)+len(st.Results))
+	for k, s := range v.Strings {
+		strs[k] = s
+	}
+	for _, r := range st.Results {
+		strs["step.results."+r.Name+".path"] = contract.StepResultPath(StepKey(i, st.Name), r.Name)
+	}
+	v.Strings = strs
+	return v
 }
 
 // containerFields are the substitutable fields steps, the stepTemplate and
