@@ -169,7 +169,7 @@ taskSpec:
   - {name: b, image: x, script: "echo $(steps.a.results.r)"}
 `, err: `spec.steps[1].script: $(steps.a.results.r): step results can be used only in command, args and env`},
 		{name: "a step's own result path it does not declare", run: "taskSpec:\n  steps: [{name: a, image: x, script: \"echo > $(step.results.r.path)\"}]\n",
-			err: `spec.steps[0].script: $(step.results.r.path): no such value`},
+			err: `spec.steps[0]: $(step.results.r.path): the step declares no results`},
 		{name: "a Task result value that is not a step result", run: "taskSpec:\n  results: [{name: r, value: \"x $(steps.a.results.r)\"}]\n  steps: [{name: a, image: x, results: [{name: r}]}]\n",
 			err: `spec.results[0].value: "x $(steps.a.results.r)": want exactly $(steps.<step>.results.<result>)`},
 	}

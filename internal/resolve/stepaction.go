@@ -257,6 +257,12 @@ func CheckStepResults(spec *windlassv1.TaskSpec) error {
 				return fmt.Errorf("%s.%s: %s: step results can be used only in command, args and env (pass it to the script through env)", f, o.name, refs[0].Text)
 			}
 		}
+		if len(st.Results) == 0 {
+			text := strings.Join(append(append(append([]string{st.Script}, st.Command...), st.Args...), envText(st)...), "\n")
+			if m := ownResultPattern.FindString(text); m != "" {
+				return fmt.Errorf("%s: %s: the step declares no results (add them to its results)", f, m)
+			}
+		}
 		if st.Name != "" {
 			declared[st.Name] = []string{}
 			for _, r := range st.Results {
@@ -303,6 +309,17 @@ func checkRef(field string, r contract.StepResultRef, declared map[string][]stri
 		}
 	}
 	return fmt.Errorf("%s: %s: step %q declares no result %q (declared: %s)", field, r.Text, r.Step, r.Result, orNone(results))
+}
+
+// ownResultPattern finds $(step.results.<r>.path).
+var ownResultPattern = regexp.MustCompile(`\$\(\s*step\.results\.[^()]*\)`)
+
+func envText(st windlassv1.Step) []string {
+	out := make([]string, len(st.Env))
+	for i, e := range st.Env {
+		out[i] = e.Value
+	}
+	return out
 }
 
 func orNone(s []string) string {

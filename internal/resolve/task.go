@@ -3,6 +3,7 @@ package resolve
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -51,7 +52,7 @@ func WorkspacePath(w windlassv1.WorkspaceDeclaration) string {
 // Values builds what every $(...) in a Task resolves to for one run.
 func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, ctx Context, bound map[string]Workspace) substitute.Values {
 	v := substitute.Values{
-		Roots:   []string{"params", "results", "workspaces", "context", "step"},
+		Roots:   []string{"params", "results", "workspaces", "context"},
 		Strings: map[string]string{},
 		Arrays:  map[string][]string{},
 		Objects: map[string]map[string]string{},
@@ -142,11 +143,15 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 	return out, nil
 }
 
-// stepValues adds what $(step.results.<r>.path) of step i resolves to.
+// stepValues adds what $(step.results.<r>.path) of step i resolves to (of
+// a step that declares results: the other $(step...) are Tekton's
+// artifacts, left as they are, and CheckStepResults refuses
+// $(step.results...) in a step without results).
 func stepValues(v substitute.Values, i int, st *windlassv1.Step) substitute.Values {
 	if len(st.Results) == 0 {
 		return v
 	}
+	v.Roots = append(slices.Clone(v.Roots), "step")
 	strs := make(map[string]string, len(v.Strings)+len(st.Results))
 	for k, s := range v.Strings {
 		strs[k] = s
