@@ -2,12 +2,14 @@ package podspec
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/contract"
 )
 
 // Tekton's documented paths, kept working for Tasks that name them.
@@ -18,17 +20,23 @@ const (
 	TektonHomeDir = "/tekton/home"
 	// VolumeTektonHome backs TektonHomeDir.
 	VolumeTektonHome = "windlass-tekton-home"
+	// TektonScriptsDir is an alias of the steps' script directory.
+	TektonScriptsDir = "/tekton/scripts"
 )
 
 // tektonAliases mounts, in a step whose script, command, args, working
-// directory or env name /tekton/results or /tekton/home, the results
-// volume there and a home volume shared by the steps: Tekton's paths work
-// unchanged. A step that names neither gets nothing (the pod stays as lean).
+// directory or env name /tekton/results, /tekton/home or /tekton/scripts,
+// the results volume there, a home volume shared by the steps, and the
+// steps' script directory: Tekton's paths work unchanged. A step that names neither gets nothing (the pod stays as lean).
 // It reports whether the home volume is needed.
 func tektonAliases(c *corev1.Container, script string, argv []string) (home bool) {
 	text := strings.Join(append(append([]string{script, c.WorkingDir}, argv...), envValues(c.Env)...), "\n")
 	if strings.Contains(text, TektonResultsDir) && !mounted(c, TektonResultsDir) {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeResults, MountPath: TektonResultsDir})
+	}
+	if strings.Contains(text, TektonScriptsDir) && !mounted(c, TektonScriptsDir) {
+		sub, _ := filepath.Rel(contract.RunDir, contract.ScriptDir)
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeRun, MountPath: TektonScriptsDir, SubPath: sub})
 	}
 	if strings.Contains(text, TektonHomeDir) && !mounted(c, TektonHomeDir) {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeTektonHome, MountPath: TektonHomeDir})

@@ -66,6 +66,7 @@ spec:
         printf hello > $(step.results.word.path)
         printf '["x", "y"]' > $(step.results.items.path)
         printf '{"k": "K1", "j": "J1"}' > $(step.results.obj.path)
+        cat /tekton/scripts/* > /dev/null # Tekton's path, as its stepaction-passing-results example reads it
     - name: use-action
       ref: {name: report}
       params:
