@@ -54,6 +54,7 @@ func TestPrepareInlinesStepActions(t *testing.T) {
 		"typed":   mustYAML[windlassv1.StepActionSpec](t, "image: bash\nparams:\n- {name: a, type: array}\n- {name: s}\n- {name: o, type: object, properties: {URL: {type: string}, D: {type: string}}}\nenv: [{name: S, value: $(params.s)}]\nargs: [\"$(params.a[*])\", \"$(params.a[0])\", \"$(params.o.URL)\"]\n"),
 		"needs-p": mustYAML[windlassv1.StepActionSpec](t, "image: x\nparams: [{name: p}]\n"),
 		"own":     mustYAML[windlassv1.StepActionSpec](t, "image: x\nargs: [$(params.task-param)]\n"),
+		"results": mustYAML[windlassv1.StepActionSpec](t, "image: x\nresults: [{name: mine}]\nscript: date > $(results.mine.path); date > $(results.task.path)\n"),
 	}
 	tests := []struct {
 		name string
@@ -139,6 +140,11 @@ taskSpec:
 				1: {Name: "action-runner", Image: "bash", Env: []corev1.EnvVar{{Name: "S", Value: "$(steps.inline-step.results.result2)"}},
 					Args: []string{"$(steps.inline-step.results.result1[*])", "$(steps.inline-step.results.result1[0])", "$(steps.inline-step.results.result3.URL)"}},
 			},
+		},
+		{
+			name: "a StepAction's $(results.R.path): its own results, and the Task's",
+			run:  "taskSpec:\n  results: [{name: task}]\n  steps: [{name: a, ref: {name: results}}]\n",
+			want: map[int]windlassv1.Step{0: {Name: "a", Image: "x", Script: "date > /windlass/results/mine; date > /windlass/results/task"}},
 		},
 		{name: "an undeclared step param", run: "taskSpec:\n  steps: [{name: a, ref: {name: env}, params: [{name: x, value: y}]}]\n",
 			err: `spec.steps[0].params[0] (x): the StepAction "env" declares no param "x" (declared: none)`},

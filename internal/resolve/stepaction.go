@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
@@ -149,6 +150,20 @@ func actionValues(field string, st *windlassv1.Step, a *windlassv1.StepActionSpe
 	}
 	if len(missing) > 0 {
 		return substitute.Values{}, nil, fmt.Errorf("%s.params: %s required by the StepAction %q (no default) but not set by the step", field, quoteList(missing), st.Ref.Name)
+	}
+	// $(results.R.path): the Task's results, and those the StepAction
+	// declares (Tekton's older form of its step results: written to the
+	// results directory, a Task result when the Task declares it too).
+	vals.Roots = append(vals.Roots, "results")
+	for k, s := range task.Strings {
+		if strings.HasPrefix(k, "results.") {
+			vals.Strings[k] = s
+		}
+	}
+	for _, r := range a.Results {
+		if key := "results." + r.Name + ".path"; vals.Strings[key] == "" {
+			vals.Strings[key] = path.Join(contract.ResultsDir, r.Name)
+		}
 	}
 	return vals, rewrites, nil
 }
