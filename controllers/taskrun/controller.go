@@ -437,21 +437,26 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 		finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, nil
 	}
-	// An embedded spec takes the params it does not declare (Tekton's
-	// propagated params); a referenced Task ignores them, with a warning.
 	actions, err := taskref.GetStepActions(ctx, r.Client, spec, tr.Namespace)
 	if err != nil {
 		return r.refError(ctx, tr, err)
 	}
+	// An embedded spec takes the params it does not declare (Tekton's
+	// propagated params); a referenced Task ignores them, with a warning.
 	prep, err := podspec.Prepare(tr, spec, taskName, actions)
 	if err != nil {
 		return invalid(err)
 	}
 	final := prep.Final
 	// The outcome is judged from the pinned spec: it records the onError
-	// policy each step got, which a $(params...) reference chose.
+	// policy each step got, which a $(params...) reference chose, and the
+	// StepActions as they were inlined (as Tekton records them; a retry
+	// of this preparation reads them no more).
 	if pinned := tr.Status.TaskSpec; pinned != nil && len(pinned.Steps) == len(final.Steps) {
 		for i := range final.Steps {
+			if pinned.Steps[i].Ref != nil {
+				pinned.Steps[i] = *prep.Inlined.Steps[i].DeepCopy()
+			}
 			pinned.Steps[i].OnError = final.Steps[i].OnError
 		}
 	}

@@ -10,6 +10,9 @@ type Prepared struct {
 	// Declared is the spec with the params an embedded spec takes without
 	// declaring them (Tekton's propagated params) declared.
 	Declared *windlassv1.TaskSpec
+	// Inlined is Declared with the steps that reference a StepAction
+	// replaced by it (resolve.StepActions).
+	Inlined *windlassv1.TaskSpec
 	// Final has every $(...) reference substituted: what Build takes.
 	Final *windlassv1.TaskSpec
 	// Params are the run's params bound to the spec.
@@ -60,5 +63,5 @@ func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string,
 	if err != nil {
 		return Prepared{}, err
 	}
-	return Prepared{Declared: spec, Final: final, Params: pb}, nil
+	return Prepared{Declared: spec, Inlined: inlined, Final: final, Params: pb}, nil
 }

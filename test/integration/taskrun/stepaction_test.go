@@ -78,6 +78,11 @@ func TestStepActionIsInlinedIntoThePod(t *testing.T) {
 		"step-show":  ended(`{"c":0,"r":"Completed","s":1700000001005,"f":1700000001100,"res":{"greeting":"-n hello windlass!\n"}}`),
 	})
 	tr := waitDone(t, ns, "run", metav1.ConditionTrue, windlassv1.ReasonSucceeded)
+	// The pinned spec records the StepAction as it was inlined.
+	if st := tr.Status.TaskSpec.Steps[0]; st.Ref != nil || st.Image != "busybox" || len(st.Results) != 1 || st.Timeout == nil ||
+		st.Script != `echo "$@" hello windlass! > $(step.results.greeting.path)` {
+		t.Errorf("pinned step %+v", st)
+	}
 	if len(tr.Status.Results) != 1 || tr.Status.Results[0].Value.StringVal != "-n hello windlass!\n" {
 		t.Errorf("results %+v", tr.Status.Results)
 	}
