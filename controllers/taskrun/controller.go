@@ -108,6 +108,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // +kubebuilder:rbac:groups=windlass.dev,resources=taskruns,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=windlass.dev,resources=taskruns/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=windlass.dev,resources=tasks,verbs=get;list;watch
+// +kubebuilder:rbac:groups=windlass.dev,resources=stepactions,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups="",resources=pods/log,verbs=get
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create
@@ -202,19 +203,7 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 
 	spec, taskName, err := r.resolveTask(ctx, tr)
 	if err != nil {
-		if taskref.IsPermanent(err) {
-			finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
-			return ctrl.Result{}, nil
-		}
-		if taskref.IsNotFound(err) {
-			if now.Sub(tr.CreationTimestamp.Time) > r.Opts.TaskNotFoundTimeout {
-				finish(tr, now, false, windlassv1.ReasonTaskNotFound, err.Error())
-				return ctrl.Result{}, nil
-			}
-			setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonTaskNotFound, err.Error()+"; waiting for it to be created")
-			return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-		}
-		return r.retry(ctx, tr, err)
+		return r.refError(ctx, tr, err)
 	}
 
 	if pod == nil && tr.Status.PodName != "" && r.APIReader != nil {
@@ -418,6 +407,28 @@ func (r *Reconciler) resolveTask(ctx context.Context, tr *windlassv1.TaskRun) (*
 	return spec, taskName, nil
 }
 
+// refError handles an error finding what the run references (its Task,
+// its steps' StepActions): a bad reference fails the run; a missing object
+// keeps it waiting (reason TaskNotFound, the message naming what is
+// missing) until TaskNotFoundTimeout from its creation, then fails it;
+// anything else is retried.
+func (r *Reconciler) refError(ctx context.Context, tr *windlassv1.TaskRun, err error) (ctrl.Result, error) {
+	now := r.Clock.Now()
+	if taskref.IsPermanent(err) {
+		finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
+		return ctrl.Result{}, nil
+	}
+	if taskref.IsNotFound(err) {
+		if now.Sub(tr.CreationTimestamp.Time) > r.Opts.TaskNotFoundTimeout {
+			finish(tr, now, false, windlassv1.ReasonTaskNotFound, err.Error())
+			return ctrl.Result{}, nil
+		}
+		setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonTaskNotFound, err.Error()+"; waiting for it to be created")
+		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+	}
+	return r.retry(ctx, tr, err)
+}
+
 // createPod binds params, substitutes, builds and creates the pod (and the
 // claims of volumeClaimTemplate workspaces). User errors finish the run.
 func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string) (ctrl.Result, error) {
@@ -426,17 +437,26 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 		finish(tr, now, false, windlassv1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, nil
 	}
+	actions, err := taskref.GetStepActions(ctx, r.Client, spec, tr.Namespace)
+	if err != nil {
+		return r.refError(ctx, tr, err)
+	}
 	// An embedded spec takes the params it does not declare (Tekton's
 	// propagated params); a referenced Task ignores them, with a warning.
-	prep, err := podspec.Prepare(tr, spec, taskName)
+	prep, err := podspec.Prepare(tr, spec, taskName, actions)
 	if err != nil {
 		return invalid(err)
 	}
 	final := prep.Final
 	// The outcome is judged from the pinned spec: it records the onError
-	// policy each step got, which a $(params...) reference chose.
+	// policy each step got, which a $(params...) reference chose, and the
+	// StepActions as they were inlined (as Tekton records them; a retry
+	// of this preparation reads them no more).
 	if pinned := tr.Status.TaskSpec; pinned != nil && len(pinned.Steps) == len(final.Steps) {
 		for i := range final.Steps {
+			if pinned.Steps[i].Ref != nil {
+				pinned.Steps[i] = *prep.Inlined.Steps[i].DeepCopy()
+			}
 			pinned.Steps[i].OnError = final.Steps[i].OnError
 		}
 	}

@@ -99,6 +99,14 @@ type Step struct {
 	// --exit-code-file, --exit-code-link).
 	ExitCodeFile string
 	ExitCodeLink string
+	// StepResults: replace the $(steps.<s>.results.<r>) references in the
+	// command and the environment with what the earlier steps wrote to
+	// StepResultPath (--step-results).
+	StepResults bool
+	// ResultsFrom sets Task results from step results, each "NAME=FILE": the
+	// result NAME, when the step has not written it, is FILE's content
+	// (--result-from, repeated; on the last step only).
+	ResultsFrom []string
 	// Command is the step's command and arguments, after "--"; with a
 	// Script, the script's arguments.
 	Command []string
@@ -143,6 +151,8 @@ const (
 	flagExitCodeFile      = "exit-code-file"
 	flagExitCodeLink      = "exit-code-link"
 	flagUserHomeCreds     = "credentials-in-user-home"
+	flagStepResults       = "step-results"
+	flagResultFrom        = "result-from"
 	flagVersion           = "version"
 	flagCopyTo            = "copy-to"
 	// EndOfFlags separates the flags from the step's command.
@@ -213,6 +223,12 @@ func (s Step) Flags() []string {
 	}
 	if s.UserHomeCredentials {
 		out = append(out, flagPrefix+flagUserHomeCreds)
+	}
+	if s.StepResults {
+		out = append(out, flagPrefix+flagStepResults)
+	}
+	for _, r := range s.ResultsFrom {
+		add(flagResultFrom, r)
 	}
 	return out
 }
@@ -295,6 +311,8 @@ func ParseArgs(args []string, output io.Writer) (Invocation, error) {
 	fs.StringVar(&s.ExitCodeFile, flagExitCodeFile, "", "write the step's exit code to this file")
 	fs.StringVar(&s.ExitCodeLink, flagExitCodeLink, "", "make this a symlink to the exit code file's directory")
 	fs.BoolVar(&s.UserHomeCredentials, flagUserHomeCreds, false, "also write the credentials to the user's home in /etc/passwd")
+	fs.BoolVar(&s.StepResults, flagStepResults, false, "replace $(steps.S.results.R) in the command and environment with the earlier steps' results")
+	fs.Var((*listFlag)(&s.ResultsFrom), flagResultFrom, "NAME=FILE: the result NAME, unless written, is FILE's content; repeatable")
 	fs.BoolVar(&inv.Version, flagVersion, false, "print the version and exit")
 	fs.StringVar(&inv.CopyTo, flagCopyTo, "", "copy this binary to PATH and exit (the init-container fallback)")
 	if err := fs.Parse(args); err != nil {

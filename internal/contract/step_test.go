@@ -79,6 +79,7 @@ func TestStepRoundTrip(t *testing.T) {
 		Results: []string{"digest", "url"}, MaxResultBytes: 1 << 20, Dirs: []string{"/a", "/b c"},
 		MaskEnv: []string{"TOKEN", "DB_PASSWORD"}, MaskPaths: []string{"/windlass/mask/0", "/tls"},
 		StdoutPath: "/windlass/results/log", StderrPath: "/workspace/w/err $(x).txt", ExitCodeFile: "/windlass/run/steps/step-a/exitCode", ExitCodeLink: "/windlass/run/steps/0", UserHomeCredentials: true,
+		StepResults: true, ResultsFrom: []string{"digest=/windlass/run/step-results/a/d", "b=/c d"},
 		Command: []string{"go", "build", "-v", "./..."}, Script: "#!/bin/sh\necho hi", MessageFile: "/r/1.msg",
 		Credentials: []Credential{{Kind: "git", URL: "https://git.example/o/r", Dir: "/windlass/creds/0", Type: "kubernetes.io/basic-auth"}},
 		Home:        "/home/me",

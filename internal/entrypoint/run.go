@@ -83,6 +83,11 @@ func Run(ctx context.Context, o contract.Step, stdout, stderr io.Writer) (int, e
 		// Before the results, which go to the log if the two do not fit.
 		st.Message = failureMessage(o.MessageFile, secrets, st, o.TerminationBudget)
 	}
+	if len(o.ResultsFrom) > 0 && success {
+		if err := resultsFrom(o.ResultsDir, o.ResultsFrom); err != nil {
+			st.Reason, st.Message, success = contract.ReasonStartError, err.Error(), false
+		}
+	}
 	if len(o.Results) > 0 {
 		if err := collectResults(o, &st, stdout); err != nil {
 			st.Reason, st.Message, success = contract.ReasonResultsTooLarge, err.Error(), false
@@ -105,6 +110,15 @@ func Run(ctx context.Context, o contract.Step, stdout, stderr io.Writer) (int, e
 func runStep(ctx context.Context, o contract.Step, masked bool, stdout, stderr io.Writer) (st contract.State) {
 	st.StartedAt = time.Now().UnixMilli()
 	defer func() { st.FinishedAt = time.Now().UnixMilli() }()
+	var env []string // nil: the entrypoint's own
+	if o.StepResults {
+		var err error
+		if o.Command, env, err = StepResults(o.Command, os.Environ(), contract.StepResultsDir); err != nil {
+			st.Reason, st.Message, st.ExitCode = contract.ReasonStartError, "step results: "+err.Error(), 1
+			fmt.Fprintln(stderr, "windlass:", st.Message)
+			return st
+		}
+	}
 	argv, err := stepArgv(o)
 	if err != nil {
 		st.Reason, st.Message, st.ExitCode = contract.ReasonStartError, err.Error(), 1
@@ -131,7 +145,7 @@ func runStep(ctx context.Context, o contract.Step, masked bool, stdout, stderr i
 		stderr = io.MultiWriter(stderr, copies.err)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr, cmd.Stdin = stdout, stderr, os.Stdin
+	cmd.Stdout, cmd.Stderr, cmd.Stdin, cmd.Env = stdout, stderr, os.Stdin, env
 	if masked || copies.out != nil || copies.err != nil {
 		// The output goes through pipes to the masks or the copies: a
 		// background process that keeps them open must not hold the step

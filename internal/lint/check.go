@@ -16,6 +16,7 @@ import (
 	"github.com/windlass-dev/windlass/internal/approval"
 	"github.com/windlass-dev/windlass/internal/pipeline"
 	"github.com/windlass-dev/windlass/internal/podspec"
+	"github.com/windlass-dev/windlass/internal/resolve"
 )
 
 // lintNamespace is the namespace objects without one are checked in.
@@ -25,13 +26,16 @@ const lintNamespace = "default"
 type checker struct {
 	tasks     map[string]*windlassv1.Task
 	pipelines map[string]*windlassv1.Pipeline
+	// stepActions are the linted StepActions' specs, by name.
+	stepActions map[string]*windlassv1.StepActionSpec
 	// bad are the Tasks and Pipelines (name/kind) with a problem already
 	// reported: runs of them are not checked again.
 	bad map[string]bool
 }
 
 func check(objs []*Object) []Problem {
-	c := &checker{tasks: map[string]*windlassv1.Task{}, pipelines: map[string]*windlassv1.Pipeline{}, bad: map[string]bool{}}
+	c := &checker{tasks: map[string]*windlassv1.Task{}, pipelines: map[string]*windlassv1.Pipeline{},
+		stepActions: map[string]*windlassv1.StepActionSpec{}, bad: map[string]bool{}}
 	typed := make([]any, len(objs))
 	var probs []Problem
 	for i, o := range objs {
@@ -46,6 +50,8 @@ func check(objs []*Object) []Problem {
 			c.tasks[v.Name] = v
 		case *windlassv1.Pipeline:
 			c.pipelines[v.Name] = v
+		case *windlassv1.StepAction:
+			c.stepActions[v.Name] = &v.Spec
 		}
 	}
 	// Tasks first, then Pipelines, then runs: a run of a definition with a
@@ -107,6 +113,8 @@ func decode(o *Object) (any, error) {
 		v = &windlassv1.Pipeline{}
 	case windlassv1.GroupVersion.WithKind("PipelineRun"):
 		v = &windlassv1.PipelineRun{}
+	case windlassv1.GroupVersion.WithKind("StepAction"):
+		v = &windlassv1.StepAction{}
 	default:
 		return nil, nil // the schema is all there is to check
 	}
@@ -190,7 +198,7 @@ func (c *checker) task(t *windlassv1.Task) error {
 			tr.Spec.Workspaces = append(tr.Spec.Workspaces, emptyDirBinding(w.Name))
 		}
 	}
-	return taskRun(tr, &t.Spec, t.Name)
+	return c.runSpec(tr, &t.Spec, t.Name)
 }
 
 // taskRun checks a TaskRun whose Task is embedded or among the linted objects.
@@ -204,15 +212,22 @@ func (c *checker) taskRun(tr *windlassv1.TaskRun) error {
 	if spec == nil {
 		return nil // the Task is on the cluster (or a resolver's): only the schema applies
 	}
-	return taskRun(tr, spec, name)
+	return c.runSpec(tr, spec, name)
 }
 
-// taskRun does what the TaskRun controller does before it creates the pod.
-func taskRun(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string) error {
+// runSpec does what the TaskRun controller does before it creates the pod,
+// with the StepActions among the linted objects; a run whose steps
+// reference another StepAction (one on the cluster) is not checked.
+func (c *checker) runSpec(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string) error {
+	for _, name := range resolve.StepActionRefs(spec) {
+		if c.stepActions[name] == nil || c.bad[name+"/StepAction"] {
+			return nil
+		}
+	}
 	if tr.Namespace == "" {
 		tr.Namespace = lintNamespace
 	}
-	prep, err := podspec.Prepare(tr, spec, taskName)
+	prep, err := podspec.Prepare(tr, spec, taskName, c.stepActions)
 	if err != nil {
 		return err
 	}
@@ -315,7 +330,7 @@ func (c *checker) run(pr *windlassv1.PipelineRun, spec *windlassv1.PipelineSpec,
 				}
 			}
 			if ts != nil && !approval.IsApproval(tr.Spec.TaskRef) {
-				if err := taskRun(tr.DeepCopy(), ts, taskName); err != nil {
+				if err := c.runSpec(tr.DeepCopy(), ts, taskName); err != nil {
 					return fmt.Errorf("%s: its TaskRun: %w", taskField(spec, tr.Labels[pipeline.LabelPipelineTask]), err)
 				}
 			}

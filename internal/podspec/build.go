@@ -326,9 +326,22 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 	if st.StderrConfig != nil {
 		ep.StderrPath = st.StderrConfig.Path
 	}
+	if len(st.Results) > 0 {
+		ep.Dirs = append(ep.Dirs, contract.StepResultDir(resolve.StepKey(i, st.Name)))
+	}
+	// Earlier steps' results are read when the step starts.
+	ep.StepResults = len(contract.StepResultRefs(strings.Join(append(append([]string{}, argv...), envValues(c.Env)...), "\n"))) > 0
 	if i == len(spec.Steps)-1 {
-		for _, r := range spec.Results {
+		for k, r := range spec.Results {
 			ep.Results = append(ep.Results, r.Name)
+			if r.Value == nil {
+				continue
+			}
+			ref, err := resolve.ResultFromStep(r)
+			if err != nil {
+				return c, ep, fmt.Errorf("spec.results[%d].value: %w", k, err)
+			}
+			ep.ResultsFrom = append(ep.ResultsFrom, r.Name+"="+contract.StepResultPath(ref.Step, ref.Result))
 		}
 		if len(spec.Results) > 0 {
 			ep.MaxResultBytes = maxResults

@@ -10,6 +10,9 @@ type Prepared struct {
 	// Declared is the spec with the params an embedded spec takes without
 	// declaring them (Tekton's propagated params) declared.
 	Declared *windlassv1.TaskSpec
+	// Inlined is Declared with the steps that reference a StepAction
+	// replaced by it (resolve.StepActions).
+	Inlined *windlassv1.TaskSpec
 	// Final has every $(...) reference substituted: what Build takes.
 	Final *windlassv1.TaskSpec
 	// Params are the run's params bound to the spec.
@@ -19,8 +22,9 @@ type Prepared struct {
 // Prepare binds a run's params and workspaces to spec (the Task taskName,
 // "" for an embedded one) and substitutes every reference, as the TaskRun
 // controller does before it builds the pod (and windlass lint does offline).
+// Steps that reference a StepAction are inlined from actions (by name).
 // Its errors are the spec's and name the field.
-func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string) (Prepared, error) {
+func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string, actions map[string]*windlassv1.StepActionSpec) (Prepared, error) {
 	pb, err := resolve.BindParams("Task", tr.Spec.TaskSpec != nil, spec.Params, tr.Spec.Params)
 	if err != nil {
 		return Prepared{}, err
@@ -48,9 +52,16 @@ func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string)
 		TaskRunName: tr.Name, TaskRunNamespace: tr.Namespace, TaskRunUID: string(tr.UID), TaskName: name,
 		RetryCount: resolve.RetryCount(tr.Labels),
 	}, bound)
-	final, err := resolve.Task(spec, vals)
+	inlined, err := resolve.StepActions(spec, actions, vals)
 	if err != nil {
 		return Prepared{}, err
 	}
-	return Prepared{Declared: spec, Final: final, Params: pb}, nil
+	if err := resolve.CheckStepResults(inlined); err != nil {
+		return Prepared{}, err
+	}
+	final, err := resolve.Task(inlined, vals)
+	if err != nil {
+		return Prepared{}, err
+	}
+	return Prepared{Declared: spec, Inlined: inlined, Final: final, Params: pb}, nil
 }

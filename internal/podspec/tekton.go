@@ -2,6 +2,7 @@ package podspec
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -28,18 +29,26 @@ const (
 	WorkspaceDir = "/workspace"
 	// VolumeWorkspaceDir backs WorkspaceDir.
 	VolumeWorkspaceDir = "windlass-workspace-dir"
+	// TektonScriptsDir is an alias of the steps' script directory.
+	TektonScriptsDir = "/tekton/scripts"
 )
 
 // tektonAliases mounts, in a step whose script, command, args, working
-// directory or env name /tekton/results, /tekton/home or /workspace, the
-// results volume there, and a home or workspace directory shared by the
-// steps: Tekton's paths work unchanged. A step that names none of them gets
-// nothing (the pod stays as lean), and one that mounts a volume of its own at
-// such a path keeps it. It reports which shared directories are needed.
+// directory or env name /tekton/results, /tekton/home, /tekton/scripts,
+// /tekton/steps or /workspace, the results volume there, a home or
+// workspace directory shared by the steps, the steps' script directory, or
+// their exit codes (read-only): Tekton's paths work unchanged. A step that
+// names none of them gets nothing (the pod stays as lean), and one that
+// mounts a volume of its own at such a path keeps it. It reports which
+// shared directories are needed.
 func tektonAliases(c *corev1.Container, script string, argv []string) (home, workspace bool) {
 	text := strings.Join(append(append([]string{script, c.WorkingDir}, argv...), envValues(c.Env)...), "\n")
 	if strings.Contains(text, TektonResultsDir) && !mounted(c, TektonResultsDir) {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeResults, MountPath: TektonResultsDir})
+	}
+	if strings.Contains(text, TektonScriptsDir) && !mounted(c, TektonScriptsDir) {
+		sub, _ := filepath.Rel(contract.RunDir, contract.ScriptDir)
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeRun, MountPath: TektonScriptsDir, SubPath: sub})
 	}
 	if strings.Contains(text, TektonHomeDir) && !mounted(c, TektonHomeDir) {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeTektonHome, MountPath: TektonHomeDir})

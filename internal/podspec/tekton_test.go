@@ -232,3 +232,25 @@ func TestExitCodes(t *testing.T) {
 		t.Error("a Task that reads no exit code records them")
 	}
 }
+
+// TestTektonScriptsAlias: a step naming /tekton/scripts sees the steps'
+// script directory there (Tekton's stepaction-passing-results lists it).
+func TestTektonScriptsAlias(t *testing.T) {
+	in := Input{Run: taskRun(nil), Spec: &windlassv1.TaskSpec{Steps: []windlassv1.Step{
+		{Name: "lists", Image: "a", Script: "cat /tekton/scripts/*"},
+		{Name: "plain", Image: "a", Script: "true"},
+	}}}
+	pod, err := Build(in, Config{EntrypointImage: epImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := corev1.VolumeMount{Name: VolumeRun, MountPath: TektonScriptsDir, SubPath: "scripts"}
+	if !slices.ContainsFunc(pod.Spec.Containers[0].VolumeMounts, func(m corev1.VolumeMount) bool {
+		return m.Name == want.Name && m.MountPath == want.MountPath && m.SubPath == want.SubPath
+	}) {
+		t.Errorf("step-lists mounts %+v, want %+v", pod.Spec.Containers[0].VolumeMounts, want)
+	}
+	if slices.ContainsFunc(pod.Spec.Containers[1].VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == TektonScriptsDir }) {
+		t.Errorf("step-plain gets %s", TektonScriptsDir)
+	}
+}

@@ -3,6 +3,7 @@ package resolve
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -103,6 +104,7 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 	s := &subst{v: v}
 	for i := range out.Steps {
 		st := &out.Steps[i]
+		s.v = stepValues(v, i, st)
 		s.container(fmt.Sprintf("spec.steps[%d]", i), containerFields{&st.Image, &st.Command, &st.Args, &st.Script,
 			&st.WorkingDir, st.Env, st.EnvFrom, st.VolumeMounts})
 		s.onError(fmt.Sprintf("spec.steps[%d].onError", i), &st.OnError)
@@ -113,6 +115,7 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 			s.str(fmt.Sprintf("spec.steps[%d].stderrConfig.path", i), &st.StderrConfig.Path)
 		}
 	}
+	s.v = v
 	if t := out.StepTemplate; t != nil {
 		s.container("spec.stepTemplate", containerFields{&t.Image, &t.Command, &t.Args, nil,
 			&t.WorkingDir, t.Env, t.EnvFrom, t.VolumeMounts})
@@ -140,6 +143,26 @@ func Task(spec *windlassv1.TaskSpec, v substitute.Values) (*windlassv1.TaskSpec,
 		return nil, s.err
 	}
 	return out, nil
+}
+
+// stepValues adds what $(step.results.<r>.path) of step i resolves to (of
+// a step that declares results: the other $(step...) are Tekton's
+// artifacts, left as they are, and CheckStepResults refuses
+// $(step.results...) in a step without results).
+func stepValues(v substitute.Values, i int, st *windlassv1.Step) substitute.Values {
+	if len(st.Results) == 0 {
+		return v
+	}
+	v.Roots = append(slices.Clone(v.Roots), "step")
+	strs := make(map[string]string, len(v.Strings)+len(st.Results))
+	for k, s := range v.Strings {
+		strs[k] = s
+	}
+	for _, r := range st.Results {
+		strs["step.results."+r.Name+".path"] = contract.StepResultPath(StepKey(i, st.Name), r.Name)
+	}
+	v.Strings = strs
+	return v
 }
 
 // containerFields are the substitutable fields steps, the stepTemplate and

@@ -77,3 +77,19 @@ func TestParamInAListEncodesTheBareValue(t *testing.T) {
 		t.Fatalf("got %s, %v", b, err)
 	}
 }
+
+func TestEffectiveType(t *testing.T) {
+	for _, tt := range []struct {
+		p    ParamSpec
+		want ParamType
+	}{
+		{ParamSpec{}, ParamTypeString},
+		{ParamSpec{Type: ParamTypeArray}, ParamTypeArray},
+		{ParamSpec{Properties: map[string]PropertySpec{"k": {}}}, ParamTypeObject},
+		{ParamSpec{Type: ParamTypeString, Properties: map[string]PropertySpec{"k": {}}}, ParamTypeString},
+	} {
+		if got := tt.p.EffectiveType(); got != tt.want {
+			t.Errorf("%+v: got %s, want %s", tt.p, got, tt.want)
+		}
+	}
+}

@@ -20,7 +20,20 @@ const (
 )
 
 // Step is one container of a Task, run after the step before it has finished.
+// A step with ref runs a StepAction, which sets its container: beside ref
+// only name, params, the run's controls (timeout, onError, workspaces,
+// stdoutConfig, stderrConfig, computeResources, securityContext, envFrom,
+// imagePullPolicy) may be set.
 // +kubebuilder:validation:XValidation:rule="!(has(self.script) && has(self.command))",message="script cannot be used together with command"
+// +kubebuilder:validation:XValidation:rule="!has(self.params) || has(self.ref)",message="params are only allowed with ref (they are a StepAction's params)",fieldPath=".params"
+// +kubebuilder:validation:XValidation:rule="!has(self.ref) || !has(self.image)",message="image cannot be used with ref: the StepAction sets it",fieldPath=".image"
+// +kubebuilder:validation:XValidation:rule="!has(self.ref) || !has(self.command)",message="command cannot be used with ref: the StepAction sets it",fieldPath=".command"
+// +kubebuilder:validation:XValidation:rule="!has(self.ref) || !has(self.args)",message="args cannot be used with ref: the StepAction sets it",fieldPath=".args"
+// +kubebuilder:validation:XValidation:rule="!has(self.ref) || !has(self.script)",message="script cannot be used with ref: the StepAction sets it",fieldPath=".script"
+// +kubebuilder:validation:XValidation:rule="!has(self.ref) || !has(self.workingDir)",message="workingDir cannot be used with ref: the StepAction sets it",fieldPath=".workingDir"
+// +kubebuilder:validation:XValidation:rule="!has(self.ref) || !has(self.env)",message="env cannot be used with ref: the StepAction sets it",fieldPath=".env"
+// +kubebuilder:validation:XValidation:rule="!has(self.ref) || !has(self.volumeMounts)",message="volumeMounts cannot be used with ref: the StepAction sets it",fieldPath=".volumeMounts"
+// +kubebuilder:validation:XValidation:rule="!has(self.ref) || !has(self.results)",message="results cannot be used with ref: the StepAction sets it",fieldPath=".results"
 type Step struct {
 	// name of the step; its container is named step-<name>.
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
@@ -102,6 +115,24 @@ type Step struct {
 	// +listMapKey=name
 	// +optional
 	Workspaces []WorkspaceUsage `json:"workspaces,omitempty"`
+	// ref runs the StepAction it names (in the run's namespace) as this step.
+	// +optional
+	Ref *StepRef `json:"ref,omitempty"`
+	// params are the values of the referenced StepAction's params; they may
+	// use the Task's $(params...) and earlier steps' $(steps.<s>.results.<r>).
+	// +kubebuilder:validation:MaxItems=128
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Params []Param `json:"params,omitempty"`
+	// results this step produces (a StepAction declares its own): the step
+	// writes $(step.results.<name>.path); later steps read them as
+	// $(steps.<step>.results.<name>) in command, args or env.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Results []StepResult `json:"results,omitempty"`
 }
 
 // WorkspaceUsage is a step's or sidecar's use of one of the Task's workspaces.
@@ -295,10 +326,13 @@ type TaskResult struct {
 	// +kubebuilder:validation:MaxLength=4096
 	// +optional
 	Description string `json:"description,omitempty"`
+	// value sets the result from a step's result: $(steps.<step>.results.<name>).
+	// +optional
+	Value *ParamValue `json:"value,omitempty"`
 }
 
 // TaskSpec is what a Task does: its params, workspaces, results and steps.
-// +kubebuilder:validation:XValidation:rule="self.steps.all(s, has(s.image)) || (has(self.stepTemplate) && has(self.stepTemplate.image))",message="every step needs an image unless stepTemplate.image is set",fieldPath=".steps"
+// +kubebuilder:validation:XValidation:rule="self.steps.all(s, has(s.image) || has(s.ref)) || (has(self.stepTemplate) && has(self.stepTemplate.image))",message="every step needs an image unless stepTemplate.image is set",fieldPath=".steps"
 // +kubebuilder:validation:XValidation:rule="self.steps.all(s, !has(s.name) || self.steps.exists_one(t, has(t.name) && t.name == s.name))",message="step names must be unique",fieldPath=".steps"
 type TaskSpec struct {
 	// description of the Task.

@@ -16,7 +16,8 @@ func (e *env) importCmd() *cobra.Command {
 		Use:   "import FILE|DIR... [-o DIR] [--check]",
 		Short: "Convert Tekton Tasks, Pipelines, TaskRuns and PipelineRuns into Windlass YAML",
 		Long: `import reads tekton.dev/v1 and v1beta1 Tasks, Pipelines, TaskRuns and
-PipelineRuns, validates them with Tekton's own validation, converts v1beta1 to v1
+PipelineRuns (and v1beta1 and v1alpha1 StepActions), validates them with Tekton's
+own validation, converts v1beta1 to v1 (v1alpha1 StepActions to v1beta1)
 with Tekton's own conversion and writes them as windlass.dev/v1alpha1 objects
 (tekton.dev/ labels and annotations renamed windlass.dev/; the annotations in
 which Tekton's conversion keeps v1beta1-only fields are dropped, with a warning).

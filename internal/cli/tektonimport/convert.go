@@ -1,5 +1,6 @@
 // Package tektonimport converts Tekton Tasks, Pipelines, TaskRuns and
-// PipelineRuns (tekton.dev/v1 and v1beta1) into Windlass objects with
+// PipelineRuns (tekton.dev/v1 and v1beta1), and StepActions (tekton.dev/v1beta1
+// and v1alpha1), into Windlass objects with
 // Tekton's own code: its defaulting and validation judge the input, its
 // conversion turns v1beta1 into v1. Whether Windlass supports the result is
 // decided by Windlass's lint (the CRD schema, strict decoding into the API
@@ -19,6 +20,7 @@ import (
 
 	"github.com/tektoncd/pipeline/pkg/apis/config"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	tektonv1alpha1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1alpha1"
 	tektonv1beta1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -63,6 +65,15 @@ func (r *Result) Clean() bool {
 
 var kinds = map[string]bool{"Task": true, "Pipeline": true, "TaskRun": true, "PipelineRun": true}
 
+// supported reports whether the kind and version are imported: the four
+// kinds of v1 and v1beta1; StepActions of v1beta1 (their newest version) and v1alpha1.
+func supported(gvk schema.GroupVersionKind) bool {
+	if gvk.Kind == "StepAction" {
+		return gvk.Version == "v1beta1" || gvk.Version == "v1alpha1"
+	}
+	return kinds[gvk.Kind] && (gvk.Version == "v1" || gvk.Version == "v1beta1")
+}
+
 // Objects imports the Tekton objects among objs (as lint.Read reads them);
 // objects of other APIs are skipped. They are checked together, so that a
 // run is checked against the Task or Pipeline it names when it is among them.
@@ -81,9 +92,9 @@ func Objects(ctx context.Context, objs []lint.Object) []Result {
 				r.Name, _ = md["generateName"].(string)
 			}
 		}
-		if !kinds[o.GVK.Kind] || (o.GVK.Version != "v1" && o.GVK.Version != "v1beta1") {
+		if !supported(o.GVK) {
 			r.Findings = []Finding{{Severity: Unsupported, Field: "kind",
-				Message: fmt.Sprintf("%s %s: Windlass has no such kind (imported: Task, Pipeline, TaskRun, PipelineRun of tekton.dev/v1 and v1beta1)", o.GVK.GroupVersion(), o.GVK.Kind)}}
+				Message: fmt.Sprintf("%s %s: Windlass has no such kind (imported: Task, Pipeline, TaskRun, PipelineRun of tekton.dev/v1 and v1beta1; StepAction of v1beta1 and v1alpha1)", o.GVK.GroupVersion(), o.GVK.Kind)}}
 			results = append(results, r)
 			continue
 		}
@@ -155,7 +166,8 @@ func convert(ctx context.Context, o lint.Object) ([]byte, []Finding, error) {
 			return nil, nil, fmt.Errorf("Tekton's validation: %s", strings.ReplaceAll(e.Error(), "\n", "; ")) //nolint:staticcheck // it names Tekton, a proper noun
 		}
 	}
-	if gvk.Version == "v1beta1" {
+	// Converted to v1 (a StepAction to v1beta1, its newest version).
+	if gvk.Version == "v1alpha1" || gvk.Version == "v1beta1" && gvk.Kind != "StepAction" {
 		if err := in.(apis.Convertible).ConvertTo(ctx, v1.(apis.Convertible)); err != nil {
 			return nil, nil, fmt.Errorf("Tekton's conversion to v1: %w", err) //nolint:staticcheck // it names Tekton, a proper noun
 		}
@@ -228,6 +240,11 @@ func newObjects(gvk schema.GroupVersionKind) (in tektonObject, v1 tektonObject) 
 		if beta {
 			in = &tektonv1beta1.Pipeline{} //nolint:staticcheck // v1beta1 is read to be converted to v1
 		}
+	case "StepAction":
+		in, v1 = &tektonv1beta1.StepAction{}, &tektonv1beta1.StepAction{}
+		if gvk.Version == "v1alpha1" {
+			in = &tektonv1alpha1.StepAction{}
+		}
 	case "TaskRun":
 		in, v1 = &tektonv1.TaskRun{}, &tektonv1.TaskRun{}
 		if beta {
@@ -257,6 +274,10 @@ func deepCopy(o tektonObject) tektonObject {
 	case *tektonv1beta1.TaskRun: //nolint:staticcheck // v1beta1 is read to be converted to v1
 		return v.DeepCopy()
 	case *tektonv1.PipelineRun:
+		return v.DeepCopy()
+	case *tektonv1beta1.StepAction:
+		return v.DeepCopy()
+	case *tektonv1alpha1.StepAction:
 		return v.DeepCopy()
 	case *tektonv1beta1.PipelineRun: //nolint:staticcheck // v1beta1 is read to be converted to v1
 		return v.DeepCopy()

@@ -115,9 +115,13 @@ func TestTaskSchemaAndCEL(t *testing.T) {
   steps: [{image: x}]
 `, wantErr: "enum is only allowed for type string"},
 		{name: "properties on a string param", manifest: taskHead + `
-  params: [{name: p, properties: {a: {type: string}}}]
+  params: [{name: p, type: string, properties: {a: {type: string}}}]
   steps: [{image: x}]
 `, wantErr: "properties are only allowed for type object"},
+		{name: "properties without a type make an object param (Tekton infers it)", manifest: taskHead + `
+  params: [{name: p, properties: {a: {type: string}}, default: {a: x}}]
+  steps: [{image: x}]
+`},
 		{name: "unknown param type", manifest: taskHead + `
   params: [{name: p, type: number}]
   steps: [{image: x}]
