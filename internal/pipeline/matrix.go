@@ -15,7 +15,8 @@ var wholeArrayRef = regexp.MustCompile(`^\s*\$\(([^()]*)\[\*\]\)\s*$`)
 type combination []windlassv1.Param
 
 // combinations expands a matrix, its references already resolvable by v:
-// every combination of the params' items (first param slowest), then each
+// every combination of the params' items (the first param varying fastest,
+// as Tekton orders them), then each
 // include either adds its extra params to the combinations it matches or, if
 // it matches none, becomes a combination of its own. More than max is an error.
 func combinations(field string, m *windlassv1.Matrix, v substitute.Values, max int) ([]combination, error) {
@@ -44,7 +45,7 @@ func combinations(field string, m *windlassv1.Matrix, v substitute.Values, max i
 		for n := 0; n < total; n++ {
 			c := make(combination, len(names))
 			rest := n
-			for i := len(names) - 1; i >= 0; i-- {
+			for i := range names {
 				c[i] = windlassv1.Param{Name: names[i], Value: *windlassv1.NewString(values[i][rest%len(values[i])])}
 				rest /= len(values[i])
 			}

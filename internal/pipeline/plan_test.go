@@ -387,7 +387,8 @@ spec:
 `)
 	s.plan()
 	s.wantRunning("pr-build-0", "pr-build-1", "pr-build-2", "pr-build-3", "pr-build-4")
-	want := []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "js/wasm"}
+	// Tekton's order: the first param varies fastest.
+	want := []string{"linux/amd64", "darwin/amd64", "linux/arm64", "darwin/arm64", "js/wasm"}
 	for i, w := range want {
 		n := fmt.Sprintf("pr-build-%d", i)
 		if got := s.param(n, "os").StringVal + "/" + s.param(n, "arch").StringVal; got != w {

@@ -378,7 +378,7 @@ spec:
         steps: [{image: SHELL, command: [sh, -c, 'echo -n "$*" > $(results.all.path)', sh], args: ["$(params.targets[*])"]}]
 `)
 	waitPipelineDone(t, ns, "matrix", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 3*time.Minute)
-	if got := resultOf(t, getTaskRun(t, ns, "matrix-publish"), "all").StringVal; got != "linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 js/wasm" {
+	if got := resultOf(t, getTaskRun(t, ns, "matrix-publish"), "all").StringVal; got != "linux/amd64 darwin/amd64 linux/arm64 darwin/arm64 js/wasm" {
 		t.Errorf("publish got %q", got)
 	}
 }
