@@ -192,3 +192,95 @@ func TestReferencedPipelinesIgnoreUndeclaredParams(t *testing.T) {
 		t.Errorf("a referenced pipeline's use of an ignored param: got %v, want an error naming it", err)
 	}
 }
+
+// TestPropagatedWorkspaces: a workspace the run binds reaches embedded task
+// specs that use it, through an embedded pipeline that does not declare it
+// or a pipeline that does; referenced Tasks and explicit bindings are left
+// as written.
+func TestPropagatedWorkspaces(t *testing.T) {
+	const run = `
+spec:
+  workspaces:
+  - {name: shared, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce]}}}
+  - {name: store, configMap: {name: recipes}}
+  pipelineSpec:
+`
+	for _, tc := range []struct {
+		name string
+		spec string
+		want map[string]string // pipeline task → its TaskRun's bindings (name=source)
+	}{
+		{
+			name: "undeclared by the embedded pipeline and its task specs",
+			spec: `
+    tasks:
+    - {name: a, taskSpec: {steps: [{image: busybox, script: "cp $(workspaces.store.path)/r $(workspaces.shared.path)"}]}}
+    - {name: b, runAfter: [a], taskSpec: {steps: [{image: busybox, script: "cat $(workspaces.shared.path)/r"}]}}
+    - {name: c, runAfter: [a], taskSpec: {steps: [{image: busybox, script: "true"}]}}`,
+			want: map[string]string{"a": "shared=pvc-pr-shared,store=recipes", "b": "shared=pvc-pr-shared", "c": ""},
+		},
+		{
+			name: "declared by the pipeline, used undeclared by a task spec",
+			spec: `
+    workspaces: [{name: shared}, {name: store}]
+    tasks:
+    - {name: a, taskSpec: {steps: [{image: busybox, script: "ls $(workspaces.shared.path)"}]}}`,
+			want: map[string]string{"a": "shared=pvc-pr-shared"},
+		},
+		{
+			name: "a referenced Task gets only what the pipeline task binds",
+			spec: `
+    tasks:
+    - {name: a, workspaces: [{name: shared}], taskRef: {name: fetch}}`,
+			want: map[string]string{"a": "shared=pvc-pr-shared"},
+		},
+		{
+			name: "an explicit binding of the same name wins",
+			spec: `
+    tasks:
+    - {name: a, workspaces: [{name: shared, workspace: store}], taskSpec: {workspaces: [{name: shared}], steps: [{image: busybox, script: "ls $(workspaces.shared.path)"}]}}`,
+			want: map[string]string{"a": "shared=recipes"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(t, run+tc.spec+"\n")
+			for range 2 {
+				s.plan()
+				for _, n := range s.names() {
+					s.finish(n, true)
+				}
+			}
+			for task, want := range tc.want {
+				tr := s.children["pr-"+task]
+				if tr == nil {
+					t.Fatalf("no TaskRun for %s: %v", task, s.names())
+				}
+				var got []string
+				for _, b := range tr.Spec.Workspaces {
+					src := "?"
+					switch {
+					case b.PersistentVolumeClaim != nil:
+						src = b.PersistentVolumeClaim.ClaimName
+					case b.ConfigMap != nil:
+						src = b.ConfigMap.Name
+					}
+					got = append(got, b.Name+"="+src)
+				}
+				if g := strings.Join(got, ","); g != want {
+					t.Errorf("%s binds %q, want %q", task, g, want)
+				}
+			}
+		})
+	}
+}
+
+func TestUndeclaredWorkspacesOfAReferencedPipeline(t *testing.T) {
+	run := &windlassv1.PipelineRun{Spec: windlassv1.PipelineRunSpec{
+		PipelineRef: &windlassv1.PipelineRef{Name: "pl"},
+		Workspaces:  []windlassv1.WorkspaceBinding{{Name: "shared"}},
+	}}
+	_, err := Resolve(run, "pl", &windlassv1.PipelineSpec{Tasks: []windlassv1.PipelineTask{{Name: "a", TaskRef: &windlassv1.TaskRef{Name: "t"}}}}, nil)
+	if err == nil || !strings.Contains(err.Error(), `spec.workspaces[0]: the Pipeline declares no workspace "shared"`) {
+		t.Fatalf("err = %v, want the undeclared workspace named", err)
+	}
+}

@@ -155,7 +155,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 	for _, b := range run.Spec.Workspaces {
 		bindings[b.Name] = b
 	}
-	for _, w := range pt.Workspaces {
+	for _, w := range propagateWorkspaces(pt, p.in.Resolved.Workspaces) {
 		b, ok := bindings[workspaceOf(w)]
 		if !ok {
 			continue // an optional pipeline workspace the run leaves unbound

@@ -21,6 +21,10 @@ type Resolved struct {
 	Implicit []windlassv1.ParamSpec
 	// Unused are the run's params a referenced Pipeline does not declare.
 	Unused []string
+	// Workspaces are the workspaces the pipeline's tasks may use: those it
+	// declares and, for an embedded spec, those the run binds that it does
+	// not declare (Tekton's propagated workspaces).
+	Workspaces []string
 	Graph  *dag.Graph
 	// TaskSpecs are the specs of tasks and finally tasks, where known
 	// (embedded, or the referenced Task as read when the run started).
@@ -49,7 +53,7 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 			}
 		}
 	}
-	if err := checkWorkspaces(run, spec); err != nil {
+	if r.Workspaces, err = checkWorkspaces(run, spec); err != nil {
 		return nil, err
 	}
 	inTasks := map[string]bool{}
@@ -172,36 +176,46 @@ func valueStrings(v windlassv1.ParamValue) []string {
 	return []string{v.StringVal}
 }
 
-func checkWorkspaces(run *windlassv1.PipelineRun, spec *windlassv1.PipelineSpec) error {
+// checkWorkspaces checks the run's bindings against the pipeline's
+// declarations and returns the workspaces its tasks may use: the declared
+// ones and, for a spec embedded in the run, the run's bindings it does not
+// declare (taken implicitly, as Tekton propagates them).
+func checkWorkspaces(run *windlassv1.PipelineRun, spec *windlassv1.PipelineSpec) ([]string, error) {
 	declared := map[string]windlassv1.PipelineWorkspaceDeclaration{}
 	var names []string
 	for _, w := range spec.Workspaces {
 		declared[w.Name] = w
 		names = append(names, w.Name)
 	}
+	usable := slices.Clone(names)
 	bound := map[string]bool{}
 	for i, b := range run.Spec.Workspaces {
 		if _, ok := declared[b.Name]; !ok {
-			return fmt.Errorf("spec.workspaces[%d]: the Pipeline declares no workspace %q (declared: %s)", i, b.Name, orNone(names))
+			if run.Spec.PipelineSpec == nil {
+				return nil, fmt.Errorf("spec.workspaces[%d]: the Pipeline declares no workspace %q (declared: %s)", i, b.Name, orNone(names))
+			}
+			if !bound[b.Name] {
+				usable = append(usable, b.Name)
+			}
 		}
 		bound[b.Name] = true
 	}
 	for _, w := range spec.Workspaces {
 		if !w.Optional && !bound[w.Name] {
-			return fmt.Errorf("spec.workspaces: workspace %q is required by the Pipeline but not bound by the run", w.Name)
+			return nil, fmt.Errorf("spec.workspaces: workspace %q is required by the Pipeline but not bound by the run", w.Name)
 		}
 	}
 	for _, sec := range sections(spec) {
 		for i, pt := range sec.tasks {
 			for j, w := range pt.Workspaces {
-				if _, ok := declared[workspaceOf(w)]; !ok {
-					return fmt.Errorf("spec.pipelineSpec.%s[%d].workspaces[%d]: the Pipeline declares no workspace %q (declared: %s)",
-						sec.name, i, j, workspaceOf(w), orNone(names))
+				if !slices.Contains(usable, workspaceOf(w)) {
+					return nil, fmt.Errorf("spec.pipelineSpec.%s[%d].workspaces[%d]: the Pipeline declares no workspace %q (declared: %s)",
+						sec.name, i, j, workspaceOf(w), orNone(usable))
 				}
 			}
 		}
 	}
-	return nil
+	return usable, nil
 }
 
 type section struct {
@@ -267,8 +281,8 @@ func (r *Resolved) values(run *windlassv1.PipelineRun, done map[string]*taskOutc
 	for _, b := range run.Spec.Workspaces {
 		bound[b.Name] = true
 	}
-	for _, w := range r.Spec.Workspaces {
-		v.Strings["workspaces."+w.Name+".bound"] = fmt.Sprint(bound[w.Name])
+	for _, w := range r.Workspaces {
+		v.Strings["workspaces."+w+".bound"] = fmt.Sprint(bound[w])
 	}
 	for name, o := range done {
 		section := "tasks"

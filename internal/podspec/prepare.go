@@ -7,8 +7,9 @@ import (
 
 // Prepared is a TaskRun's spec as its pod is built from it.
 type Prepared struct {
-	// Declared is the spec with the params an embedded spec takes without
-	// declaring them (Tekton's propagated params) declared.
+	// Declared is the spec with the params and workspaces an embedded spec
+	// takes without declaring them (Tekton's propagated params and
+	// workspaces) declared.
 	Declared *windlassv1.TaskSpec
 	// Final has every $(...) reference substituted: what Build takes.
 	Final *windlassv1.TaskSpec
@@ -25,9 +26,14 @@ func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string)
 	if err != nil {
 		return Prepared{}, err
 	}
-	if len(pb.Implicit) > 0 {
+	var implicitWs []windlassv1.WorkspaceDeclaration
+	if tr.Spec.TaskSpec != nil {
+		implicitWs = resolve.ImplicitWorkspaces(spec, tr.Spec.Workspaces)
+	}
+	if len(pb.Implicit) > 0 || len(implicitWs) > 0 {
 		spec = spec.DeepCopy()
 		spec.Params = append(spec.Params, pb.Implicit...)
+		spec.Workspaces = append(spec.Workspaces, implicitWs...)
 	}
 	bound := map[string]resolve.Workspace{}
 	for _, b := range tr.Spec.Workspaces {
