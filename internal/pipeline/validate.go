@@ -25,7 +25,7 @@ type Resolved struct {
 	// declares and, for an embedded spec, those the run binds that it does
 	// not declare (Tekton's propagated workspaces).
 	Workspaces []string
-	Graph  *dag.Graph
+	Graph      *dag.Graph
 	// TaskSpecs are the specs of tasks and finally tasks, where known
 	// (embedded, or the referenced Task as read when the run started).
 	TaskSpecs map[string]*windlassv1.TaskSpec
