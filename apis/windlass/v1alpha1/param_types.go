@@ -26,7 +26,7 @@ type PropertySpec struct {
 }
 
 // ParamSpec declares a parameter a Task or Pipeline accepts.
-// +kubebuilder:validation:XValidation:rule="!has(self.properties) || self.type == 'object'",message="properties are only allowed for type object"
+// +kubebuilder:validation:XValidation:rule="!has(self.properties) || !has(self.type) || self.type == 'object'",message="properties are only allowed for type object"
 // +kubebuilder:validation:XValidation:rule="!has(self.enum) || !has(self.type) || self.type == 'string'",message="enum is only allowed for type string"
 type ParamSpec struct {
 	// name of the param, referenced as $(params.<name>).
@@ -34,7 +34,8 @@ type ParamSpec struct {
 	// +kubebuilder:validation:MaxLength=128
 	// +required
 	Name string `json:"name"`
-	// type of the param: string (default), array or object.
+	// type of the param: string, array or object; when unset, object if
+	// properties are declared, else string (as in Tekton).
 	// +optional
 	Type ParamType `json:"type,omitempty"`
 	// description of the param for users.
@@ -54,12 +55,16 @@ type ParamSpec struct {
 	Enum []string `json:"enum,omitempty"`
 }
 
-// EffectiveType is the declared type, string when none is declared.
+// EffectiveType is the declared type; when none is declared, object for a
+// param that declares properties and string otherwise (Tekton's default).
 func (p ParamSpec) EffectiveType() ParamType {
-	if p.Type == "" {
-		return ParamTypeString
+	switch {
+	case p.Type != "":
+		return p.Type
+	case len(p.Properties) > 0:
+		return ParamTypeObject
 	}
-	return p.Type
+	return ParamTypeString
 }
 
 // ParamValue is a string, an array of strings or an object of strings. In YAML it

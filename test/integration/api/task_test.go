@@ -114,8 +114,12 @@ func TestTaskSchemaAndCEL(t *testing.T) {
   params: [{name: p, type: array, enum: [a]}]
   steps: [{image: x}]
 `, wantErr: "enum is only allowed for type string"},
+		{name: "properties without a type: an object param, as in Tekton", manifest: taskHead + `
+  params: [{name: p, properties: {a: {type: string}, b: {}}, default: {a: x}}]
+  steps: [{image: x}]
+`},
 		{name: "properties on a string param", manifest: taskHead + `
-  params: [{name: p, properties: {a: {type: string}}}]
+  params: [{name: p, type: string, properties: {a: {type: string}}}]
   steps: [{image: x}]
 `, wantErr: "properties are only allowed for type object"},
 		{name: "unknown param type", manifest: taskHead + `
