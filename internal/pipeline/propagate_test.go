@@ -284,3 +284,29 @@ func TestUndeclaredWorkspacesOfAReferencedPipeline(t *testing.T) {
 		t.Fatalf("err = %v, want the undeclared workspace named", err)
 	}
 }
+
+// TestTaskWorkspacePathsInParams: $(workspaces.<w>.path) in a task's param
+// is the Task's workspace's, so the pipeline passes it on as written (the
+// TaskRun resolves it); $(workspaces.<w>.bound) is the pipeline's.
+func TestTaskWorkspacePathsInParams(t *testing.T) {
+	s := newSim(t, `
+spec:
+  workspaces: [{name: git-source, emptyDir: {}}]
+  pipelineSpec:
+    workspaces: [{name: git-source}]
+    tasks:
+    - name: build
+      taskRef: {name: kaniko}
+      workspaces: [{name: source, workspace: git-source}]
+      params:
+      - {name: DOCKERFILE, value: "$(workspaces.source.path)/Dockerfile"}
+      - {name: BOUND, value: "$(workspaces.git-source.bound)"}
+`)
+	s.plan()
+	if got := s.param("pr-build", "DOCKERFILE").StringVal; got != "$(workspaces.source.path)/Dockerfile" {
+		t.Errorf("DOCKERFILE = %q, want the reference passed on", got)
+	}
+	if got := s.param("pr-build", "BOUND").StringVal; got != "true" {
+		t.Errorf("BOUND = %q, want true", got)
+	}
+}

@@ -284,6 +284,7 @@ func (r *Resolved) values(run *windlassv1.PipelineRun, done map[string]*taskOutc
 	for _, w := range r.Workspaces {
 		v.Strings["workspaces."+w+".bound"] = fmt.Sprint(bound[w])
 	}
+	v.Defer = taskWorkspaceVar
 	for name, o := range done {
 		section := "tasks"
 		if o.finally {
@@ -303,4 +304,24 @@ func (r *Resolved) declared() []windlassv1.ParamSpec {
 		return r.Spec.Params
 	}
 	return append(slices.Clone(r.Spec.Params), r.Implicit...)
+}
+
+// taskWorkspaceVar tells a $(workspaces.<w>.path), .claim or .volume, which
+// a pipeline has no value for: as in Tekton, a task's param may carry it to
+// the TaskRun, where it names the Task's workspace <w> (see
+// resolve.ExpandWorkspaces).
+func taskWorkspaceVar(path string) bool {
+	rest, ok := strings.CutPrefix(path, "workspaces.")
+	if !ok {
+		return false
+	}
+	i := strings.LastIndex(rest, ".")
+	if i <= 0 {
+		return false
+	}
+	switch rest[i+1:] {
+	case "path", "claim", "volume":
+		return true
+	}
+	return false
 }

@@ -50,6 +50,11 @@ func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string)
 	if name == "" {
 		name = tr.Name
 	}
+	// A value may name the Task's workspaces ($(workspaces.src.path) passed
+	// by a pipeline): resolved before the values are substituted.
+	if err := resolve.ExpandWorkspaces(pb.Values, spec, bound); err != nil {
+		return Prepared{}, err
+	}
 	vals := resolve.Values(spec, pb.Values, resolve.Context{
 		TaskRunName: tr.Name, TaskRunNamespace: tr.Namespace, TaskRunUID: string(tr.UID), TaskName: name,
 		RetryCount: resolve.RetryCount(tr.Labels),

@@ -51,3 +51,24 @@ func TestPropagatedWorkspaces(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkspacePathInAParam: a param whose value is $(workspaces.source.path)/…
+// (as a pipeline passes it) reaches the step as the Task's workspace path.
+func TestWorkspacePathInAParam(t *testing.T) {
+	spec := &windlassv1.TaskSpec{
+		Params:     []windlassv1.ParamSpec{{Name: "DOCKERFILE"}},
+		Workspaces: []windlassv1.WorkspaceDeclaration{{Name: "source", MountPath: "/src"}},
+		Steps:      []windlassv1.Step{{Image: "a", Command: []string{"build"}, Args: []string{"--file=$(params.DOCKERFILE)"}}},
+	}
+	tr := taskRun(func(tr *windlassv1.TaskRun) {
+		tr.Spec.Params = []windlassv1.Param{{Name: "DOCKERFILE", Value: *windlassv1.NewString("$(workspaces.source.path)/Dockerfile")}}
+		tr.Spec.Workspaces = []windlassv1.WorkspaceBinding{{Name: "source", EmptyDir: &corev1.EmptyDirVolumeSource{}}}
+	})
+	prep, err := Prepare(tr, spec, "build")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := prep.Final.Steps[0].Args[0]; got != "--file=/src/Dockerfile" {
+		t.Errorf("args[0] = %q", got)
+	}
+}

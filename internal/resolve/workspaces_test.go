@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -53,5 +54,37 @@ func TestImplicitWorkspaces(t *testing.T) {
 				t.Errorf("declared (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestExpandWorkspaces: a param value naming the Task's workspace, as a
+// pipeline passes $(workspaces.source.path), resolves to its path in the
+// pod (its mountPath when declared), in every kind of value.
+func TestExpandWorkspaces(t *testing.T) {
+	spec := &windlassv1.TaskSpec{Workspaces: []windlassv1.WorkspaceDeclaration{{Name: "source"}, {Name: "cache", MountPath: "/cache"}, {Name: "opt", Optional: true}}}
+	bound := map[string]Workspace{"source": {Volume: "ws-source", Claim: "pvc-1"}, "cache": {Volume: "ws-cache"}}
+	params := map[string]windlassv1.ParamValue{
+		"DOCKERFILE": *windlassv1.NewString("$(workspaces.source.path)/Dockerfile"),
+		"dirs":       *windlassv1.NewArray("$(workspaces.cache.path)", "$(workspaces.opt.bound)", "$(params.x) $(date)"),
+		"o":          *windlassv1.NewObject(map[string]string{"claim": "$(workspaces.source.claim)", "v": "$(workspaces['cache'].volume)"}),
+	}
+	given := params["dirs"].ArrayVal
+	if err := ExpandWorkspaces(params, spec, bound); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]windlassv1.ParamValue{
+		"DOCKERFILE": *windlassv1.NewString("/workspace/source/Dockerfile"),
+		"dirs":       *windlassv1.NewArray("/cache", "false", "$(params.x) $(date)"),
+		"o":          *windlassv1.NewObject(map[string]string{"claim": "pvc-1", "v": "ws-cache"}),
+	}
+	if diff := cmp.Diff(want, params); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if given[0] != "$(workspaces.cache.path)" {
+		t.Error("the run's own array was changed")
+	}
+	err := ExpandWorkspaces(map[string]windlassv1.ParamValue{"p": *windlassv1.NewString("$(workspaces.nope.path)")}, spec, bound)
+	if err == nil || !strings.Contains(err.Error(), "spec.params (p): $(workspaces.nope.path): no such value") {
+		t.Errorf("err = %v, want the param and the reference named", err)
 	}
 }
