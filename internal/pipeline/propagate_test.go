@@ -174,8 +174,8 @@ func TestReferencedPipelinesIgnoreUndeclaredParams(t *testing.T) {
 	run.Spec.Params = []windlassv1.Param{{Name: "revison", Value: *windlassv1.NewString("x")}, {Name: "rev", Value: *windlassv1.NewString("y")}}
 	spec := &windlassv1.PipelineSpec{
 		Params: []windlassv1.ParamSpec{{Name: "rev"}},
-		Tasks: []windlassv1.PipelineTask{{Name: "a", TaskSpec: &windlassv1.TaskSpec{
-			Steps: []windlassv1.Step{{Image: "busybox", Script: "echo $(params.rev)"}}}}},
+		Tasks: []windlassv1.PipelineTask{{Name: "a", TaskSpec: &windlassv1.EmbeddedTask{TaskSpec: windlassv1.TaskSpec{
+			Steps: []windlassv1.Step{{Image: "busybox", Script: "echo $(params.rev)"}}}}}},
 	}
 	r, err := Resolve(run, "pl", spec, nil)
 	if err != nil {
@@ -308,5 +308,40 @@ spec:
 	}
 	if got := s.param("pr-build", "BOUND").StringVal; got != "true" {
 		t.Errorf("BOUND = %q, want true", got)
+	}
+}
+
+// TestEmbeddedTaskMetadata: an embedded task's metadata labels and
+// annotates its TaskRun, over the run's labels, never over Windlass's own.
+func TestEmbeddedTaskMetadata(t *testing.T) {
+	s := newSim(t, `
+metadata:
+  labels: {app: run, team: a}
+spec:
+  pipelineSpec:
+    tasks:
+    - name: echo
+      taskSpec:
+        metadata:
+          labels: {app: example, windlass.dev/pipelineTask: spoofed}
+          annotations: {note: hello}
+        steps: [{image: busybox, script: "echo hi"}]
+    - {name: plain, taskSpec: {steps: [{image: busybox, script: "echo hi"}]}}
+`)
+	s.plan()
+	tr := s.children["pr-echo"]
+	if tr == nil {
+		t.Fatalf("no TaskRun: %v", s.names())
+	}
+	for k, want := range map[string]string{"app": "example", "team": "a", LabelPipelineTask: "echo"} {
+		if got := tr.Labels[k]; got != want {
+			t.Errorf("label %s = %q, want %q", k, got, want)
+		}
+	}
+	if got := tr.Annotations["note"]; got != "hello" {
+		t.Errorf("annotation note = %q, want hello", got)
+	}
+	if plain := s.children["pr-plain"]; plain.Labels["app"] != "run" || len(plain.Annotations) != 0 {
+		t.Errorf("a task without metadata got labels %v, annotations %v", plain.Labels, plain.Annotations)
 	}
 }

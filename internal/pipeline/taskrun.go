@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"strconv"
 	"time"
@@ -109,6 +110,13 @@ func (p *planner) meta(pt *windlassv1.PipelineTask, idx, attempt int) metav1.Obj
 	for k, v := range run.Labels {
 		labels[k] = v
 	}
+	var annotations map[string]string
+	// An embedded task's metadata labels and annotates its TaskRun (and so
+	// its pod), over the run's labels, under Windlass's own.
+	if ts := pt.TaskSpec; ts != nil && ts.Metadata != nil {
+		maps.Copy(labels, ts.Metadata.Labels)
+		annotations = maps.Clone(ts.Metadata.Annotations)
+	}
 	labels[LabelPipelineRun] = names.Fit(run.Name, "", 63)
 	labels[LabelPipeline] = names.Fit(p.in.Resolved.Name, "", 63)
 	labels[LabelPipelineTask] = pt.Name
@@ -117,9 +125,10 @@ func (p *planner) meta(pt *windlassv1.PipelineTask, idx, attempt int) metav1.Obj
 		labels[LabelMatrixIndex] = strconv.Itoa(idx)
 	}
 	return metav1.ObjectMeta{
-		Name:      TaskRunName(run.Name, pt.Name, idx, attempt),
-		Namespace: run.Namespace,
-		Labels:    labels,
+		Name:        TaskRunName(run.Name, pt.Name, idx, attempt),
+		Namespace:   run.Namespace,
+		Labels:      labels,
+		Annotations: annotations,
 		OwnerReferences: []metav1.OwnerReference{{
 			APIVersion: windlassv1.GroupVersion.String(), Kind: "PipelineRun", Name: run.Name, UID: run.UID,
 			Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true),
@@ -134,7 +143,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 	if pt.TaskRef != nil {
 		tr.Spec.TaskRef = pt.TaskRef.DeepCopy()
 	} else {
-		tr.Spec.TaskSpec = pt.TaskSpec.DeepCopy()
+		tr.Spec.TaskSpec = pt.TaskSpec.TaskSpec.DeepCopy()
 	}
 	for i, param := range pt.Params {
 		val, err := substParam(v, fmt.Sprintf("%s.params[%d]", field, i), param.Value)

@@ -98,6 +98,29 @@ type WorkspacePipelineTaskBinding struct {
 	SubPath string `json:"subPath,omitempty"`
 }
 
+// EmbeddedTask is a Task spec written in a pipeline task, with metadata for
+// the TaskRun (and pod) that runs it.
+type EmbeddedTask struct {
+	// metadata holds labels and annotations added to the task's TaskRun and
+	// its pod.
+	// +optional
+	Metadata *PipelineTaskMetadata `json:"metadata,omitempty"`
+	TaskSpec `json:",inline"`
+}
+
+// PipelineTaskMetadata is the labels and annotations of an embedded task's
+// TaskRun and pod.
+type PipelineTaskMetadata struct {
+	// labels added to the TaskRun and its pod.
+	// +kubebuilder:validation:MaxProperties=64
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// annotations added to the TaskRun and its pod.
+	// +kubebuilder:validation:MaxProperties=64
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
 // PipelineTask is one node of the graph: a Task with its inputs.
 // +kubebuilder:validation:XValidation:rule="has(self.taskRef) != has(self.taskSpec)",message="exactly one of taskRef or taskSpec must be set"
 type PipelineTask struct {
@@ -117,9 +140,10 @@ type PipelineTask struct {
 	// taskRef names the Task to run (or use taskSpec).
 	// +optional
 	TaskRef *TaskRef `json:"taskRef,omitempty"`
-	// taskSpec embeds the Task to run (or use taskRef).
+	// taskSpec embeds the Task to run (or use taskRef), with the labels and
+	// annotations of its TaskRun and pod in its metadata.
 	// +optional
-	TaskSpec *TaskSpec `json:"taskSpec,omitempty"`
+	TaskSpec *EmbeddedTask `json:"taskSpec,omitempty"`
 	// params bind values to the Task's params; they may reference pipeline
 	// params, other tasks' results and the run's context.
 	// +listType=map
