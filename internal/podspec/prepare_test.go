@@ -72,3 +72,52 @@ func TestWorkspacePathInAParam(t *testing.T) {
 		t.Errorf("args[0] = %q", got)
 	}
 }
+
+// TestTemplateVolumes: the pod template's volumes join the pod and steps
+// mount them by name; a name the pod already has, or a reserved one, is an
+// error naming the field.
+func TestTemplateVolumes(t *testing.T) {
+	spec := &windlassv1.TaskSpec{
+		Volumes:    []corev1.Volume{{Name: "own", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		Workspaces: []windlassv1.WorkspaceDeclaration{{Name: "src"}},
+		Steps: []windlassv1.Step{{Image: "a", Command: []string{"x"},
+			VolumeMounts: []corev1.VolumeMount{{Name: "custom", MountPath: "/im/a/custom/mount/path"}}}},
+	}
+	build := func(vols ...corev1.Volume) (*corev1.Pod, error) {
+		tr := taskRun(func(tr *windlassv1.TaskRun) {
+			tr.Spec.Workspaces = []windlassv1.WorkspaceBinding{{Name: "src", EmptyDir: &corev1.EmptyDirVolumeSource{}}}
+			tr.Spec.PodTemplate = &windlassv1.PodTemplate{Volumes: vols}
+		})
+		return Build(Input{Run: tr, Spec: spec}, Config{EntrypointImage: epImage})
+	}
+	emptyDir := func(name string) corev1.Volume {
+		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
+	}
+	pod, err := build(emptyDir("custom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, v := range pod.Spec.Volumes {
+		found = found || v.Name == "custom" && v.EmptyDir != nil
+	}
+	if !found {
+		t.Errorf("no volume custom in %+v", pod.Spec.Volumes)
+	}
+	mounted := false
+	for _, m := range pod.Spec.Containers[0].VolumeMounts {
+		mounted = mounted || m.Name == "custom" && m.MountPath == "/im/a/custom/mount/path"
+	}
+	if !mounted {
+		t.Errorf("the step does not mount custom: %+v", pod.Spec.Containers[0].VolumeMounts)
+	}
+	for name, want := range map[string]string{
+		"own":                  `spec.podTemplate.volumes[0].name "own": the pod already has a volume of that name`,
+		WorkspaceVolume("src"): `spec.podTemplate.volumes[0].name "ws-src": the pod already has a volume`,
+		"windlass-x":           `spec.podTemplate.volumes[0].name "windlass-x": names starting with windlass- are reserved`,
+	} {
+		if _, err := build(emptyDir(name)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("volume %s: err = %v, want %q", name, err, want)
+		}
+	}
+}

@@ -146,6 +146,13 @@ type PodTemplate struct {
 	// +listType=atomic
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
+	// volumes added to the pod, which steps and sidecars mount by name (as
+	// the Task's own volumes).
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	// +optional
+	Volumes []corev1.Volume `json:"volumes,omitempty"`
 }
 
 // TaskRunSpecStatus is the one mutable field of a TaskRun spec.
