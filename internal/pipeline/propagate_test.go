@@ -345,3 +345,24 @@ spec:
 		t.Errorf("a task without metadata got labels %v, annotations %v", plain.Labels, plain.Annotations)
 	}
 }
+
+// TestNamedClaimTemplate: a volumeClaimTemplate's metadata.name prefixes
+// the claim the run makes (as in Tekton), which its tasks then bind.
+func TestNamedClaimTemplate(t *testing.T) {
+	s := newSim(t, `
+spec:
+  workspaces: [{name: shared, volumeClaimTemplate: {metadata: {name: data}, spec: {accessModes: [ReadWriteOnce]}}}]
+  pipelineSpec:
+    workspaces: [{name: shared}]
+    tasks:
+    - {name: a, workspaces: [{name: w, workspace: shared}], taskRef: {name: t}}
+`)
+	s.plan()
+	b := s.children["pr-a"].Spec.Workspaces
+	if len(b) != 1 || b[0].PersistentVolumeClaim == nil || b[0].PersistentVolumeClaim.ClaimName != "data-pr-shared" {
+		t.Errorf("bindings %+v, want w bound to the claim data-pr-shared", b)
+	}
+	if got := BindingClaim("pr", s.run.Spec.Workspaces[0]); got != "data-pr-shared" {
+		t.Errorf("BindingClaim = %q", got)
+	}
+}

@@ -37,6 +37,16 @@ func ClaimName(run, workspace string) string {
 	return names.Fit("pvc-"+run+"-"+workspace, "", 253)
 }
 
+// BindingClaim is the PVC made for a run's binding by volumeClaimTemplate:
+// ClaimName, with the template's metadata.name for "pvc" when it has one (a
+// prefix, as in Tekton).
+func BindingClaim(run string, b windlassv1.WorkspaceBinding) string {
+	if t := b.VolumeClaimTemplate; t != nil && t.Name != "" {
+		return names.Fit(t.Name+"-"+run+"-"+b.Name, "", 253)
+	}
+	return ClaimName(run, b.Name)
+}
+
 // newTaskRuns makes the first TaskRun(s) of a task: one, or one per matrix
 // combination. A reference that cannot be resolved here is a missing result.
 func (p *planner) newTaskRuns(pt *windlassv1.PipelineTask, v substitute.Values, field string) ([]*windlassv1.TaskRun, error) {
@@ -173,7 +183,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 		out.Name = w.Name
 		if b.VolumeClaimTemplate != nil {
 			out.VolumeClaimTemplate = nil
-			out.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: ClaimName(run.Name, b.Name)}
+			out.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: BindingClaim(run.Name, b)}
 		}
 		if w.SubPath != "" {
 			out.SubPath = path.Join(b.SubPath, w.SubPath)

@@ -351,7 +351,7 @@ func workspaceVolumes(run *windlassv1.TaskRun, spec *windlassv1.TaskSpec) ([]cor
 		case b.PersistentVolumeClaim != nil:
 			src.PersistentVolumeClaim = b.PersistentVolumeClaim
 		case b.VolumeClaimTemplate != nil:
-			src.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: ClaimName(run.Name, w.Name)}
+			src.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: BindingClaim(run.Name, b)}
 		case b.ConfigMap != nil:
 			src.ConfigMap = b.ConfigMap
 		case b.Secret != nil:

@@ -42,7 +42,7 @@ func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string)
 		case b.PersistentVolumeClaim != nil:
 			w.Claim = b.PersistentVolumeClaim.ClaimName
 		case b.VolumeClaimTemplate != nil:
-			w.Claim = ClaimName(tr.Name, b.Name)
+			w.Claim = BindingClaim(tr.Name, b)
 		}
 		bound[b.Name] = w
 	}
