@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"strconv"
 	"slices"
 	"strings"
 
@@ -110,6 +111,14 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 				}
 				if section == "tasks" {
 					deps[pt.Name] = append(deps[pt.Name], ref.Task)
+				}
+			}
+			for _, task := range matrixRefs(pt) {
+				if !slices.ContainsFunc(spec.Tasks, func(t windlassv1.PipelineTask) bool { return t.Name == task && t.Matrix != nil }) {
+					return nil, fmt.Errorf("%s: $(tasks.%s.matrix...) names no task of tasks with a matrix", field, task)
+				}
+				if section == "tasks" {
+					deps[pt.Name] = append(deps[pt.Name], task)
 				}
 			}
 			if section == "tasks" {
@@ -292,6 +301,9 @@ func (r *Resolved) values(run *windlassv1.PipelineRun, done map[string]*taskOutc
 		}
 		for rn, rv := range o.results {
 			resolve.AddValue(v, section+"."+name+".results."+rn, rv)
+		}
+		for k, n := range o.matrix {
+			v.Strings[section+"."+name+".matrix."+k] = strconv.Itoa(n)
 		}
 	}
 	return v
