@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"fmt"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
