@@ -97,3 +97,23 @@ spec:
 		t.Fatalf("got %v, want %q", err, want)
 	}
 }
+
+// TestWholeArrayResult: $(tasks.t.results.arr) as a param's whole value
+// passes the array, as $(tasks.t.results.arr[*]) does (Tekton takes both).
+func TestWholeArrayResult(t *testing.T) {
+	s := newSim(t, `
+spec:
+  pipelineSpec:
+    tasks:
+    - {name: one, taskSpec: {results: [{name: arr, type: array}], steps: [{image: busybox, script: "true"}]}}
+    - {name: two, taskRef: {name: t}, params: [{name: a, value: $(tasks.one.results.arr)}, {name: b, value: "$(tasks.one.results.arr[*])"}]}
+`)
+	s.plan()
+	s.finish("pr-one", true, res("arr", windlassv1.NewArray("x", "y")))
+	s.plan()
+	for _, name := range []string{"a", "b"} {
+		if got := s.param("pr-two", name); got.Type != windlassv1.ParamTypeArray || strings.Join(got.ArrayVal, ",") != "x,y" {
+			t.Errorf("%s = %+v, want the array [x y]", name, got)
+		}
+	}
+}
