@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -45,9 +46,19 @@ func propagateParams(tr *windlassv1.TaskRun, pipelineParams []windlassv1.ParamSp
 		decl := *pipeline[name].DeepCopy()
 		decl.Default = nil
 		ts.Params = append(ts.Params, decl)
+		v := values[name]
 		if !given[name] {
-			v := values[name]
 			tr.Spec.Params = append(tr.Spec.Params, windlassv1.Param{Name: name, Value: *v.DeepCopy()})
+			continue
+		}
+		// An object the pipeline task passes too is merged key by key over
+		// the run's (Tekton's scope and precedence for object params).
+		for i := range tr.Spec.Params {
+			if p := &tr.Spec.Params[i]; p.Name == name && p.Value.Type == windlassv1.ParamTypeObject && v.Type == windlassv1.ParamTypeObject {
+				merged := maps.Clone(v.ObjectVal)
+				maps.Copy(merged, p.Value.ObjectVal)
+				p.Value = *windlassv1.NewObject(merged)
+			}
 		}
 	}
 	return nil

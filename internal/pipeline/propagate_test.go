@@ -366,3 +366,25 @@ spec:
 		t.Errorf("BindingClaim = %q", got)
 	}
 }
+
+// TestPropagatedObjectParamsMergeKeyByKey: an object param an embedded task
+// spec uses undeclared, which both the run and the pipeline task give, is
+// the run's with the task's keys over it (Tekton's scope and precedence).
+func TestPropagatedObjectParamsMergeKeyByKey(t *testing.T) {
+	s := newSim(t, `
+spec:
+  params: [{name: gitrepo, value: {url: abc.com, commit: sha123}}]
+  pipelineSpec:
+    tasks:
+    - name: task1
+      params: [{name: gitrepo, value: {branch: main, url: xyz.com}}]
+      taskSpec:
+        steps: [{image: busybox, args: ["--url=$(params.gitrepo.url)", "--commit=$(params.gitrepo.commit)", "--branch=$(params.gitrepo.branch)"]}]
+`)
+	s.plan()
+	got := s.param("pr-task1", "gitrepo")
+	want := *windlassv1.NewObject(map[string]string{"url": "xyz.com", "commit": "sha123", "branch": "main"})
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("gitrepo = %+v, want %+v", got, want)
+	}
+}
