@@ -241,6 +241,64 @@ spec:
       image: SHELL
       script: 'cat /short/and/stout/file > $(results.read.path)'
       volumeMounts: [{name: custom, mountPath: /short/and/stout}]
+---
+apiVersion: windlass.dev/v1alpha1
+kind: TaskRun
+metadata: {name: named-claim}
+spec:
+  workspaces:
+  - name: read-allowed
+    volumeClaimTemplate:
+      metadata: {name: pvc, labels: {team: a}}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}
+  taskSpec:
+    workspaces: [{name: read-allowed}]
+    results: [{name: claim}]
+    steps: [{name: list, image: SHELL, script: 'ls $(workspaces.read-allowed.path) && echo -n $(workspaces.read-allowed.claim) > $(results.claim.path)'}]
+---
+apiVersion: windlass.dev/v1alpha1
+kind: PipelineRun
+metadata: {name: reasons}
+spec:
+  params: [{name: gitrepo, value: {url: abc.com, commit: sha123}}]
+  pipelineSpec:
+    results:
+    - {name: reasons, value: $(finally.verify.results.reasons)}
+    - {name: lengths, value: $(tasks.lengths.results.out)}
+    - {name: gitrepo, value: $(tasks.object.results.out)}
+    tasks:
+    - name: echo-continue
+      onError: continue
+      taskSpec: {steps: [{name: fail, image: SHELL, script: 'exit 1'}]}
+    - name: fan
+      matrix: {params: [{name: x, value: [a, b, c]}]}
+      taskSpec:
+        params: [{name: x}]
+        results: [{name: only-a}, {name: arr, type: array}]
+        steps: [{name: w, image: SHELL, script: 'echo -n "[\"$(params.x)\"]" > $(results.arr.path); if [ $(params.x) = a ]; then echo -n yes > $(results.only-a.path); fi'}]
+    - name: lengths
+      params:
+      - {name: n, value: $(tasks.fan.matrix.length)}
+      - {name: only-a, value: $(tasks.fan.matrix.only-a.length)}
+      taskSpec:
+        params: [{name: n}, {name: only-a}]
+        results: [{name: out}]
+        steps: [{name: w, image: SHELL, script: 'echo -n "$(params.n)/$(params.only-a)" > $(results.out.path)'}]
+    - name: object
+      params: [{name: gitrepo, value: {branch: main, url: xyz.com}}]
+      taskSpec:
+        results: [{name: out}]
+        steps:
+        - {name: w, image: SHELL, script: 'echo -n "$(params.gitrepo.url) $(params.gitrepo.commit) $(params.gitrepo.branch)" > $(results.out.path)'}
+    finally:
+    - name: verify
+      params:
+      - {name: continued, value: $(tasks.echo-continue.reason)}
+      - {name: succeeded, value: $(tasks.lengths.reason)}
+      taskSpec:
+        params: [{name: continued}, {name: succeeded}]
+        results: [{name: reasons}]
+        steps: [{name: w, image: SHELL, script: 'echo -n "$(params.continued) $(params.succeeded)" > $(results.reasons.path)'}]
 `)
 	const timeout = 3 * time.Minute
 	stringResult := func(v windlassv1.ParamValue) string { return v.StringVal }
@@ -303,6 +361,24 @@ spec:
 				t.Errorf("%s: %v, want example.com/note=hello", what, m)
 			}
 		}
+	})
+	t.Run("a named claim template prefixes the claim and labels it", func(t *testing.T) {
+		tr := waitRunDone(t, ns, "named-claim", metav1.ConditionTrue, windlassv1.ReasonSucceeded, timeout)
+		if got := stringResult(resultOf(t, tr, "claim")); got != "pvc-named-claim-read-allowed" {
+			t.Errorf("claim = %q", got)
+		}
+		pvc := &corev1.PersistentVolumeClaim{}
+		if err := crc.Get(ctx, client.ObjectKey{Namespace: ns, Name: "pvc-named-claim-read-allowed"}, pvc); err != nil {
+			t.Fatal(err)
+		}
+		if pvc.Labels["team"] != "a" {
+			t.Errorf("claim labels %v", pvc.Labels)
+		}
+	})
+	t.Run("task reasons, matrix lengths, a propagated object merged key by key", func(t *testing.T) {
+		pipelineResult(t, "reasons", "reasons", "FailureIgnored Succeeded")
+		pipelineResult(t, "reasons", "lengths", "3/1")
+		pipelineResult(t, "reasons", "gitrepo", "xyz.com sha123 main")
 	})
 	t.Run("pod template volumes mounted by the steps", func(t *testing.T) {
 		tr := waitRunDone(t, ns, "template-volume", metav1.ConditionTrue, windlassv1.ReasonSucceeded, timeout)
