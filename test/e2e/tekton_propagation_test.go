@@ -278,12 +278,12 @@ spec:
         steps: [{name: w, image: SHELL, script: 'echo -n "[\"$(params.x)\"]" > $(results.arr.path); if [ $(params.x) = a ]; then echo -n yes > $(results.only-a.path); fi'}]
     - name: lengths
       params:
-      - {name: n, value: $(tasks.fan.matrix.length)}
+      - {name: count, value: $(tasks.fan.matrix.length)}
       - {name: only-a, value: $(tasks.fan.matrix.only-a.length)}
       taskSpec:
-        params: [{name: n}, {name: only-a}]
+        params: [{name: count}, {name: only-a}]
         results: [{name: out}]
-        steps: [{name: w, image: SHELL, script: 'echo -n "$(params.n)/$(params.only-a)" > $(results.out.path)'}]
+        steps: [{name: w, image: SHELL, script: 'echo -n "$(params.count)/$(params.only-a)" > $(results.out.path)'}]
     - name: object
       params: [{name: gitrepo, value: {branch: main, url: xyz.com}}]
       taskSpec:
