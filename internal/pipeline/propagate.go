@@ -92,7 +92,7 @@ func propagateWorkspaces(pt *windlassv1.PipelineTask, pipeline []string) []windl
 	if pt.TaskSpec == nil {
 		return out
 	}
-	for _, name := range resolve.UsedWorkspaces(&pt.TaskSpec.TaskSpec) {
+	for _, name := range resolve.UsedWorkspaces(pt.TaskSpec) {
 		if !slices.Contains(pipeline, name) ||
 			slices.ContainsFunc(out, func(w windlassv1.WorkspacePipelineTaskBinding) bool { return w.Name == name }) {
 			continue

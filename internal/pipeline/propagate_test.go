@@ -174,8 +174,8 @@ func TestReferencedPipelinesIgnoreUndeclaredParams(t *testing.T) {
 	run.Spec.Params = []windlassv1.Param{{Name: "revison", Value: *windlassv1.NewString("x")}, {Name: "rev", Value: *windlassv1.NewString("y")}}
 	spec := &windlassv1.PipelineSpec{
 		Params: []windlassv1.ParamSpec{{Name: "rev"}},
-		Tasks: []windlassv1.PipelineTask{{Name: "a", TaskSpec: &windlassv1.EmbeddedTask{TaskSpec: windlassv1.TaskSpec{
-			Steps: []windlassv1.Step{{Image: "busybox", Script: "echo $(params.rev)"}}}}}},
+		Tasks: []windlassv1.PipelineTask{{Name: "a", TaskSpec: &windlassv1.TaskSpec{
+			Steps: []windlassv1.Step{{Image: "busybox", Script: "echo $(params.rev)"}}}}},
 	}
 	r, err := Resolve(run, "pl", spec, nil)
 	if err != nil {
@@ -340,6 +340,9 @@ spec:
 	}
 	if got := tr.Annotations["note"]; got != "hello" {
 		t.Errorf("annotation note = %q, want hello", got)
+	}
+	if tr.Spec.TaskSpec.Metadata != nil {
+		t.Error("the TaskRun's taskSpec keeps the metadata, which a TaskRun's schema refuses")
 	}
 	if plain := s.children["pr-plain"]; plain.Labels["app"] != "run" || len(plain.Annotations) != 0 {
 		t.Errorf("a task without metadata got labels %v, annotations %v", plain.Labels, plain.Annotations)

@@ -153,7 +153,8 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 	if pt.TaskRef != nil {
 		tr.Spec.TaskRef = pt.TaskRef.DeepCopy()
 	} else {
-		tr.Spec.TaskSpec = pt.TaskSpec.TaskSpec.DeepCopy()
+		tr.Spec.TaskSpec = pt.TaskSpec.DeepCopy()
+		tr.Spec.TaskSpec.Metadata = nil // on the TaskRun itself, see meta
 	}
 	for i, param := range pt.Params {
 		val, err := substParam(v, fmt.Sprintf("%s.params[%d]", field, i), param.Value)

@@ -50,7 +50,7 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 	for _, sec := range sections(spec) {
 		for i := range sec.tasks {
 			if ts := sec.tasks[i].TaskSpec; ts != nil {
-				r.TaskSpecs[sec.tasks[i].Name] = &ts.TaskSpec
+				r.TaskSpecs[sec.tasks[i].Name] = ts
 			}
 		}
 	}

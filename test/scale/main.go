@@ -320,7 +320,7 @@ func pipelineRun(ns, name string, tasks int) *windlassv1.PipelineRun {
 	for i := range tasks {
 		pt := windlassv1.PipelineTask{
 			Name:     fmt.Sprintf("t%d", i),
-			TaskSpec: &windlassv1.EmbeddedTask{TaskSpec: windlassv1.TaskSpec{Steps: []windlassv1.Step{{Name: "run", Image: "busybox", Command: []string{"true"}}}}},
+			TaskSpec: &windlassv1.TaskSpec{Steps: []windlassv1.Step{{Name: "run", Image: "busybox", Command: []string{"true"}}}},
 		}
 		if i > 0 {
 			pt.RunAfter = []string{fmt.Sprintf("t%d", i-1)}

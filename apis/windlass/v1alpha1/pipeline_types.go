@@ -98,18 +98,8 @@ type WorkspacePipelineTaskBinding struct {
 	SubPath string `json:"subPath,omitempty"`
 }
 
-// EmbeddedTask is a Task spec written in a pipeline task, with metadata for
-// the TaskRun (and pod) that runs it.
-type EmbeddedTask struct {
-	// metadata holds labels and annotations added to the task's TaskRun and
-	// its pod.
-	// +optional
-	Metadata *PipelineTaskMetadata `json:"metadata,omitempty"`
-	TaskSpec `json:",inline"`
-}
-
-// PipelineTaskMetadata is the labels and annotations of an embedded task's
-// TaskRun and pod.
+// PipelineTaskMetadata is the labels and annotations of the TaskRun and pod
+// of a task spec embedded in a pipeline task.
 type PipelineTaskMetadata struct {
 	// labels added to the TaskRun and its pod.
 	// +kubebuilder:validation:MaxProperties=64
@@ -143,7 +133,7 @@ type PipelineTask struct {
 	// taskSpec embeds the Task to run (or use taskRef), with the labels and
 	// annotations of its TaskRun and pod in its metadata.
 	// +optional
-	TaskSpec *EmbeddedTask `json:"taskSpec,omitempty"`
+	TaskSpec *TaskSpec `json:"taskSpec,omitempty"`
 	// params bind values to the Task's params; they may reference pipeline
 	// params, other tasks' results and the run's context.
 	// +listType=map

@@ -172,6 +172,7 @@ type TaskRunSpec struct {
 	// +optional
 	TaskRef *TaskRef `json:"taskRef,omitempty"`
 	// taskSpec embeds the Task to run (or use taskRef).
+	// +kubebuilder:validation:XValidation:rule="!has(self.metadata)",message="metadata is only for a taskSpec embedded in a pipeline task: label the TaskRun itself"
 	// +optional
 	TaskSpec *TaskSpec `json:"taskSpec,omitempty"`
 	// params bind values to the Task's params.

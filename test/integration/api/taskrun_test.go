@@ -36,6 +36,9 @@ func TestTaskRunSchemaAndCEL(t *testing.T) {
     volumes: [{name: custom, emptyDir: {}}]
   timeout: 30m
 `},
+		{name: "metadata belongs to a pipeline task's taskSpec only", manifest: runHead + `
+  taskSpec: {metadata: {labels: {a: b}}, steps: [{image: busybox}]}
+`, wantErr: "metadata is only for a taskSpec embedded in a pipeline task"},
 		{name: "pod template volumes have unique names", manifest: runHead + `
   taskRef: {name: build}
   podTemplate:
