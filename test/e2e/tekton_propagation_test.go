@@ -266,7 +266,18 @@ spec:
     - {name: reasons, value: $(finally.verify.results.reasons)}
     - {name: lengths, value: $(tasks.lengths.results.out)}
     - {name: gitrepo, value: $(tasks.object.results.out)}
+    - {name: joined, value: $(tasks.whole.results.out)}
     tasks:
+    - name: list
+      taskSpec:
+        results: [{name: items, type: array}]
+        steps: [{name: w, image: SHELL, script: 'echo -n "[\"a\",\"b c\"]" > $(results.items.path)'}]
+    - name: whole
+      params: [{name: items, value: $(tasks.list.results.items)}]
+      taskSpec:
+        params: [{name: items, type: array}]
+        results: [{name: out}]
+        steps: [{name: w, image: SHELL, command: [sh, -c, 'echo -n "$#:$1|$2" > $(results.out.path)', sh], args: ["$(params.items[*])"]}]
     - name: echo-continue
       onError: continue
       taskSpec: {steps: [{name: fail, image: SHELL, script: 'exit 1'}]}
@@ -375,10 +386,11 @@ spec:
 			t.Errorf("claim labels %v", pvc.Labels)
 		}
 	})
-	t.Run("task reasons, matrix lengths, a propagated object merged key by key", func(t *testing.T) {
+	t.Run("task reasons, matrix lengths, a propagated object merged key by key, a whole array result", func(t *testing.T) {
 		pipelineResult(t, "reasons", "reasons", "FailureIgnored Succeeded")
 		pipelineResult(t, "reasons", "lengths", "3/1")
 		pipelineResult(t, "reasons", "gitrepo", "xyz.com sha123 main")
+		pipelineResult(t, "reasons", "joined", "2:a|b c")
 	})
 	t.Run("pod template volumes mounted by the steps", func(t *testing.T) {
 		tr := waitRunDone(t, ns, "template-volume", metav1.ConditionTrue, windlassv1.ReasonSucceeded, timeout)
