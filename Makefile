@@ -29,7 +29,7 @@ build: ## Build every binary under cmd/ into bin/; the CLI also as bin/kubectl-w
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC into config/ (descriptions of Windlass's fields only: hack/crddocs).
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." \
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:generateEmbeddedObjectMeta=true paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	go run ./hack/crddocs config/crd/bases
 

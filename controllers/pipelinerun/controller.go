@@ -207,7 +207,7 @@ func (r *Reconciler) reconcile(ctx context.Context, pr *windlassv1.PipelineRun) 
 		return ctrl.Result{}, nil
 	}
 	pr.Status.PipelineSpec = spec
-	claim := func(ws string) string { return pipeline.ClaimName(pr.Name, ws) }
+	claim := func(b windlassv1.WorkspaceBinding) string { return pipeline.BindingClaim(pr.Name, b) }
 	if err := runstatus.CreateClaims(ctx, r.Client, pr, windlassv1.GroupVersion.WithKind("PipelineRun"), pr.Spec.Workspaces, claim); err != nil {
 		return ctrl.Result{}, err
 	}

@@ -94,18 +94,18 @@ func duration(s State) string {
 	return s.Completion.Sub(s.StartTime.Time).String()
 }
 
-// CreateClaims makes a PVC named claimName(workspace) for each workspace
+// CreateClaims makes a PVC named claimName(binding) for each workspace
 // bound by volumeClaimTemplate, owned by the run (kind gvk) so it goes with
 // it. A claim that exists already (an earlier attempt's) is kept.
 func CreateClaims(ctx context.Context, c client.Client, owner client.Object, gvk schema.GroupVersionKind,
-	bindings []windlassv1.WorkspaceBinding, claimName func(workspace string) string) error {
+	bindings []windlassv1.WorkspaceBinding, claimName func(windlassv1.WorkspaceBinding) string) error {
 	for _, b := range bindings {
 		if b.VolumeClaimTemplate == nil {
 			continue
 		}
 		pvc := &corev1.PersistentVolumeClaim{
 			ObjectMeta: metav1.ObjectMeta{
-				Name: claimName(b.Name), Namespace: owner.GetNamespace(),
+				Name: claimName(b), Namespace: owner.GetNamespace(),
 				Labels: b.VolumeClaimTemplate.Labels, Annotations: b.VolumeClaimTemplate.Annotations,
 				OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(owner, gvk)},
 			},

@@ -480,7 +480,7 @@ func (r *Reconciler) createPod(ctx context.Context, tr *windlassv1.TaskRun, spec
 	if err != nil {
 		return invalid(err)
 	}
-	claim := func(ws string) string { return podspec.ClaimName(tr.Name, ws) }
+	claim := func(b windlassv1.WorkspaceBinding) string { return podspec.BindingClaim(tr.Name, b) }
 	if err := runstatus.CreateClaims(ctx, r.Client, tr, windlassv1.GroupVersion.WithKind("TaskRun"), tr.Spec.Workspaces, claim); err != nil {
 		return ctrl.Result{}, err
 	}

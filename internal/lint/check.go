@@ -163,7 +163,7 @@ func splitField(s string) (path string, names []string, msg string) {
 
 // placeholder is a value for a param a lone Task or Pipeline leaves to its run.
 func placeholder(p windlassv1.ParamSpec) windlassv1.ParamValue {
-	switch p.Type {
+	switch p.EffectiveType() {
 	case windlassv1.ParamTypeArray:
 		return *windlassv1.NewArray("lint", "lint", "lint", "lint") // a few: runs may index them
 	case windlassv1.ParamTypeObject:

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/internal/substitute"
@@ -10,6 +11,11 @@ import (
 
 // wholeArrayRef is a value that is exactly one $(x[*]) reference.
 var wholeArrayRef = regexp.MustCompile(`^\s*\$\(([^()]*)\[\*\]\)\s*$`)
+
+// wholeRef is a value that is one reference without an index: $(x). Naming
+// an array, it passes the whole array, as $(x[*]) does (Tekton takes both
+// for a task's array result).
+var wholeRef = regexp.MustCompile(`^\s*\$\(([^()\[\]]*)\)\s*$`)
 
 // combination is one TaskRun's share of a matrix: params by name, in order.
 type combination []windlassv1.Param
@@ -138,6 +144,11 @@ func substParam(v substitute.Values, field string, pv windlassv1.ParamValue) (wi
 		}
 		if o, ok := v.Objects[m[1]]; ok {
 			return *windlassv1.NewObject(o), nil
+		}
+	}
+	if m := wholeRef.FindStringSubmatch(pv.StringVal); m != nil {
+		if a, ok := v.Arrays[substitute.Canonical(strings.TrimSpace(m[1]))]; ok {
+			return *windlassv1.NewArray(a...), nil
 		}
 	}
 	s, err := v.String(field, pv.StringVal)

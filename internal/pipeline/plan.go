@@ -37,6 +37,10 @@ const (
 	SkipEmptyMatrix   = "EmptyMatrix"
 )
 
+// ReasonFailureIgnored is $(tasks.<name>.reason) of a task that failed
+// under onError: continue (Tekton's word).
+const ReasonFailureIgnored = "FailureIgnored"
+
 // Config holds the controller's settings the engine needs.
 type Config struct {
 	DefaultTimeout time.Duration // for runs without timeouts.pipeline; 0: none
@@ -93,6 +97,13 @@ type taskOutcome struct {
 	skip      windlassv1.SkippedTask
 	results   map[string]windlassv1.ParamValue
 	failMsg   string
+	// reason is $(tasks.<name>.reason): the reason of its first failed
+	// TaskRun's condition (FailureIgnored under onError: continue), else
+	// of its first TaskRun's, as in Tekton.
+	reason string
+	// matrix holds, for a matrixed task, $(tasks.<name>.matrix.length) and
+	// each $(tasks.<name>.matrix.<result>.length).
+	matrix map[string]int
 }
 
 // attempts are one task's TaskRuns: per matrix index (0 without a matrix), by attempt.
@@ -249,6 +260,7 @@ func (p *planner) started(pt *windlassv1.PipelineTask, runs attempts, finally bo
 	results := map[string][]string{}
 	resultTypes := map[string]windlassv1.ParamValue{}
 	haveAll := map[string]int{}
+	failedFirst := false
 	for idx := 0; idx < combos; idx++ {
 		byAttempt := runs[idx]
 		if len(byAttempt) == 0 {
@@ -259,6 +271,9 @@ func (p *planner) started(pt *windlassv1.PipelineTask, runs attempts, finally bo
 			last = max(last, a)
 		}
 		tr := byAttempt[last]
+		if r := reasonOf(tr); o.reason == "" || runState(tr) == failed && !failedFirst {
+			o.reason, failedFirst = r, runState(tr) == failed
+		}
 		switch runState(tr) {
 		case running:
 			o.state = running
@@ -286,6 +301,13 @@ func (p *planner) started(pt *windlassv1.PipelineTask, runs attempts, finally bo
 	}
 	if o.state == failed && pt.OnError == windlassv1.PipelineTaskContinue {
 		o.continued = true
+		o.reason = ReasonFailureIgnored
+	}
+	if pt.Matrix != nil {
+		o.matrix = map[string]int{"length": combos}
+		for name := range resultTypes {
+			o.matrix[name+".length"] = haveAll[name]
+		}
 	}
 	if o.state == succeeded {
 		o.results = map[string]windlassv1.ParamValue{}
@@ -420,8 +442,10 @@ func (p *planner) values(pt *windlassv1.PipelineTask) substitute.Values {
 		s := "None"
 		if o == nil {
 			v.Strings["tasks."+t.Name+".status"] = s
+			v.Strings["tasks."+t.Name+".reason"] = ""
 			continue
 		}
+		v.Strings["tasks."+t.Name+".reason"] = o.reason
 		switch o.state {
 		case succeeded:
 			s = "Succeeded"
@@ -461,6 +485,14 @@ func childKind(tr *windlassv1.TaskRun) string {
 		return windlassv1.ApprovalKind
 	}
 	return "TaskRun"
+}
+
+// reasonOf is the reason of a TaskRun's Succeeded condition ("" while it has none).
+func reasonOf(tr *windlassv1.TaskRun) string {
+	if c := meta.FindStatusCondition(tr.Status.Conditions, windlassv1.ConditionSucceeded); c != nil {
+		return c.Reason
+	}
+	return ""
 }
 
 func message(tr *windlassv1.TaskRun) string {

@@ -1,11 +1,12 @@
 package pipeline
 
 import (
-	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
+	"github.com/windlass-dev/windlass/internal/resolve"
 	"github.com/windlass-dev/windlass/internal/substitute"
 )
 
@@ -32,12 +33,8 @@ func propagateParams(tr *windlassv1.TaskRun, pipelineParams []windlassv1.ParamSp
 	for _, p := range tr.Spec.Params {
 		given[p.Name] = true
 	}
-	strs, err := specStrings(ts)
-	if err != nil {
-		return err
-	}
 	var names []string
-	for _, s := range strs {
+	for _, s := range resolve.SpecStrings(ts) {
 		for _, path := range substitute.Paths("params", s) {
 			if name, ok := paramOf(path, declared, pipeline); ok && !declared[name] && !slices.Contains(names, name) {
 				names = append(names, name)
@@ -49,9 +46,19 @@ func propagateParams(tr *windlassv1.TaskRun, pipelineParams []windlassv1.ParamSp
 		decl := *pipeline[name].DeepCopy()
 		decl.Default = nil
 		ts.Params = append(ts.Params, decl)
+		v := values[name]
 		if !given[name] {
-			v := values[name]
 			tr.Spec.Params = append(tr.Spec.Params, windlassv1.Param{Name: name, Value: *v.DeepCopy()})
+			continue
+		}
+		// An object the pipeline task passes too is merged key by key over
+		// the run's (Tekton's scope and precedence for object params).
+		for i := range tr.Spec.Params {
+			if p := &tr.Spec.Params[i]; p.Name == name && p.Value.Type == windlassv1.ParamTypeObject && v.Type == windlassv1.ParamTypeObject {
+				merged := maps.Clone(v.ObjectVal)
+				maps.Copy(merged, p.Value.ObjectVal)
+				p.Value = *windlassv1.NewObject(merged)
+			}
 		}
 	}
 	return nil
@@ -73,34 +80,24 @@ func paramOf(path string, declared map[string]bool, pipeline map[string]*windlas
 	}
 }
 
-// specStrings are every string in a task spec, wherever it is.
-func specStrings(ts *windlassv1.TaskSpec) ([]string, error) {
-	raw, err := json.Marshal(ts)
-	if err != nil {
-		return nil, err
+// propagateWorkspaces binds, for a task spec embedded in a pipeline, each
+// workspace its $(workspaces.<name>...) references use that the pipeline task
+// does not bind but the pipeline declares (or, embedded in the run, takes
+// implicitly): Tekton's propagated workspaces. The TaskRun's embedded spec
+// then declares it (see resolve.ImplicitWorkspaces). Referenced Tasks are
+// left alone: their workspaces are theirs to declare and the pipeline
+// task's to bind.
+func propagateWorkspaces(pt *windlassv1.PipelineTask, pipeline []string) []windlassv1.WorkspacePipelineTaskBinding {
+	out := pt.Workspaces
+	if pt.TaskSpec == nil {
+		return out
 	}
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, err
-	}
-	var out []string
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case string:
-			if strings.Contains(v, "$(") {
-				out = append(out, v)
-			}
-		case []any:
-			for _, e := range v {
-				walk(e)
-			}
-		case map[string]any:
-			for _, e := range v {
-				walk(e)
-			}
+	for _, name := range resolve.UsedWorkspaces(pt.TaskSpec) {
+		if !slices.Contains(pipeline, name) ||
+			slices.ContainsFunc(out, func(w windlassv1.WorkspacePipelineTaskBinding) bool { return w.Name == name }) {
+			continue
 		}
+		out = append(slices.Clip(out), windlassv1.WorkspacePipelineTaskBinding{Name: name, Workspace: name})
 	}
-	walk(doc)
-	return out, nil
+	return out
 }

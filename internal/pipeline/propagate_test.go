@@ -192,3 +192,202 @@ func TestReferencedPipelinesIgnoreUndeclaredParams(t *testing.T) {
 		t.Errorf("a referenced pipeline's use of an ignored param: got %v, want an error naming it", err)
 	}
 }
+
+// TestPropagatedWorkspaces: a workspace the run binds reaches embedded task
+// specs that use it, through an embedded pipeline that does not declare it
+// or a pipeline that does; referenced Tasks and explicit bindings are left
+// as written.
+func TestPropagatedWorkspaces(t *testing.T) {
+	const run = `
+spec:
+  workspaces:
+  - {name: shared, volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce]}}}
+  - {name: store, configMap: {name: recipes}}
+  pipelineSpec:
+`
+	for _, tc := range []struct {
+		name string
+		spec string
+		want map[string]string // pipeline task → its TaskRun's bindings (name=source)
+	}{
+		{
+			name: "undeclared by the embedded pipeline and its task specs",
+			spec: `
+    tasks:
+    - {name: a, taskSpec: {steps: [{image: busybox, script: "cp $(workspaces.store.path)/r $(workspaces.shared.path)"}]}}
+    - {name: b, runAfter: [a], taskSpec: {steps: [{image: busybox, script: "cat $(workspaces.shared.path)/r"}]}}
+    - {name: c, runAfter: [a], taskSpec: {steps: [{image: busybox, script: "true"}]}}`,
+			want: map[string]string{"a": "shared=pvc-pr-shared,store=recipes", "b": "shared=pvc-pr-shared", "c": ""},
+		},
+		{
+			name: "declared by the pipeline, used undeclared by a task spec",
+			spec: `
+    workspaces: [{name: shared}, {name: store}]
+    tasks:
+    - {name: a, taskSpec: {steps: [{image: busybox, script: "ls $(workspaces.shared.path)"}]}}`,
+			want: map[string]string{"a": "shared=pvc-pr-shared"},
+		},
+		{
+			name: "a referenced Task gets only what the pipeline task binds",
+			spec: `
+    tasks:
+    - {name: a, workspaces: [{name: shared}], taskRef: {name: fetch}}`,
+			want: map[string]string{"a": "shared=pvc-pr-shared"},
+		},
+		{
+			name: "an explicit binding of the same name wins",
+			spec: `
+    tasks:
+    - {name: a, workspaces: [{name: shared, workspace: store}], taskSpec: {workspaces: [{name: shared}], steps: [{image: busybox, script: "ls $(workspaces.shared.path)"}]}}`,
+			want: map[string]string{"a": "shared=recipes"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(t, run+tc.spec+"\n")
+			for range 2 {
+				s.plan()
+				for _, n := range s.names() {
+					s.finish(n, true)
+				}
+			}
+			for task, want := range tc.want {
+				tr := s.children["pr-"+task]
+				if tr == nil {
+					t.Fatalf("no TaskRun for %s: %v", task, s.names())
+				}
+				var got []string
+				for _, b := range tr.Spec.Workspaces {
+					src := "?"
+					switch {
+					case b.PersistentVolumeClaim != nil:
+						src = b.PersistentVolumeClaim.ClaimName
+					case b.ConfigMap != nil:
+						src = b.ConfigMap.Name
+					}
+					got = append(got, b.Name+"="+src)
+				}
+				if g := strings.Join(got, ","); g != want {
+					t.Errorf("%s binds %q, want %q", task, g, want)
+				}
+			}
+		})
+	}
+}
+
+func TestUndeclaredWorkspacesOfAReferencedPipeline(t *testing.T) {
+	run := &windlassv1.PipelineRun{Spec: windlassv1.PipelineRunSpec{
+		PipelineRef: &windlassv1.PipelineRef{Name: "pl"},
+		Workspaces:  []windlassv1.WorkspaceBinding{{Name: "shared"}},
+	}}
+	_, err := Resolve(run, "pl", &windlassv1.PipelineSpec{Tasks: []windlassv1.PipelineTask{{Name: "a", TaskRef: &windlassv1.TaskRef{Name: "t"}}}}, nil)
+	if err == nil || !strings.Contains(err.Error(), `spec.workspaces[0]: the Pipeline declares no workspace "shared"`) {
+		t.Fatalf("err = %v, want the undeclared workspace named", err)
+	}
+}
+
+// TestTaskWorkspacePathsInParams: $(workspaces.<w>.path) in a task's param
+// is the Task's workspace's, so the pipeline passes it on as written (the
+// TaskRun resolves it); $(workspaces.<w>.bound) is the pipeline's.
+func TestTaskWorkspacePathsInParams(t *testing.T) {
+	s := newSim(t, `
+spec:
+  workspaces: [{name: git-source, emptyDir: {}}]
+  pipelineSpec:
+    workspaces: [{name: git-source}]
+    tasks:
+    - name: build
+      taskRef: {name: kaniko}
+      workspaces: [{name: source, workspace: git-source}]
+      params:
+      - {name: DOCKERFILE, value: "$(workspaces.source.path)/Dockerfile"}
+      - {name: BOUND, value: "$(workspaces.git-source.bound)"}
+`)
+	s.plan()
+	if got := s.param("pr-build", "DOCKERFILE").StringVal; got != "$(workspaces.source.path)/Dockerfile" {
+		t.Errorf("DOCKERFILE = %q, want the reference passed on", got)
+	}
+	if got := s.param("pr-build", "BOUND").StringVal; got != "true" {
+		t.Errorf("BOUND = %q, want true", got)
+	}
+}
+
+// TestEmbeddedTaskMetadata: an embedded task's metadata labels and
+// annotates its TaskRun, over the run's labels, never over Windlass's own.
+func TestEmbeddedTaskMetadata(t *testing.T) {
+	s := newSim(t, `
+metadata:
+  labels: {app: run, team: a}
+spec:
+  pipelineSpec:
+    tasks:
+    - name: echo
+      taskSpec:
+        metadata:
+          labels: {app: example, windlass.dev/pipelineTask: spoofed}
+          annotations: {note: hello}
+        steps: [{image: busybox, script: "echo hi"}]
+    - {name: plain, taskSpec: {steps: [{image: busybox, script: "echo hi"}]}}
+`)
+	s.plan()
+	tr := s.children["pr-echo"]
+	if tr == nil {
+		t.Fatalf("no TaskRun: %v", s.names())
+	}
+	for k, want := range map[string]string{"app": "example", "team": "a", LabelPipelineTask: "echo"} {
+		if got := tr.Labels[k]; got != want {
+			t.Errorf("label %s = %q, want %q", k, got, want)
+		}
+	}
+	if got := tr.Annotations["note"]; got != "hello" {
+		t.Errorf("annotation note = %q, want hello", got)
+	}
+	if tr.Spec.TaskSpec.Metadata != nil {
+		t.Error("the TaskRun's taskSpec keeps the metadata, which a TaskRun's schema refuses")
+	}
+	if plain := s.children["pr-plain"]; plain.Labels["app"] != "run" || len(plain.Annotations) != 0 {
+		t.Errorf("a task without metadata got labels %v, annotations %v", plain.Labels, plain.Annotations)
+	}
+}
+
+// TestNamedClaimTemplate: a volumeClaimTemplate's metadata.name prefixes
+// the claim the run makes (as in Tekton), which its tasks then bind.
+func TestNamedClaimTemplate(t *testing.T) {
+	s := newSim(t, `
+spec:
+  workspaces: [{name: shared, volumeClaimTemplate: {metadata: {name: data}, spec: {accessModes: [ReadWriteOnce]}}}]
+  pipelineSpec:
+    workspaces: [{name: shared}]
+    tasks:
+    - {name: a, workspaces: [{name: w, workspace: shared}], taskRef: {name: t}}
+`)
+	s.plan()
+	b := s.children["pr-a"].Spec.Workspaces
+	if len(b) != 1 || b[0].PersistentVolumeClaim == nil || b[0].PersistentVolumeClaim.ClaimName != "data-pr-shared" {
+		t.Errorf("bindings %+v, want w bound to the claim data-pr-shared", b)
+	}
+	if got := BindingClaim("pr", s.run.Spec.Workspaces[0]); got != "data-pr-shared" {
+		t.Errorf("BindingClaim = %q", got)
+	}
+}
+
+// TestPropagatedObjectParamsMergeKeyByKey: an object param an embedded task
+// spec uses undeclared, which both the run and the pipeline task give, is
+// the run's with the task's keys over it (Tekton's scope and precedence).
+func TestPropagatedObjectParamsMergeKeyByKey(t *testing.T) {
+	s := newSim(t, `
+spec:
+  params: [{name: gitrepo, value: {url: abc.com, commit: sha123}}]
+  pipelineSpec:
+    tasks:
+    - name: task1
+      params: [{name: gitrepo, value: {branch: main, url: xyz.com}}]
+      taskSpec:
+        steps: [{image: busybox, args: ["--url=$(params.gitrepo.url)", "--commit=$(params.gitrepo.commit)", "--branch=$(params.gitrepo.branch)"]}]
+`)
+	s.plan()
+	got := s.param("pr-task1", "gitrepo")
+	want := *windlassv1.NewObject(map[string]string{"url": "xyz.com", "commit": "sha123", "branch": "main"})
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("gitrepo = %+v, want %+v", got, want)
+	}
+}

@@ -8,6 +8,7 @@ package pipeline
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
@@ -90,6 +91,23 @@ func ResultRefs(pt *windlassv1.PipelineTask) []ResultRef {
 			if !seen[r] {
 				seen[r] = true
 				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// matrixRef matches $(tasks.T.matrix.length) and $(tasks.T.matrix.R.length).
+var matrixRef = regexp.MustCompile(`\$\(\s*tasks\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.matrix\.`)
+
+// matrixRefs are the tasks whose matrix lengths pt references: like a
+// result, such a reference makes pt wait for the task.
+func matrixRefs(pt *windlassv1.PipelineTask) []string {
+	var out []string
+	for _, f := range taskFields(pt, false) {
+		for _, m := range matrixRef.FindAllStringSubmatch(f.s, -1) {
+			if !slices.Contains(out, m[1]) {
+				out = append(out, m[1])
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"strconv"
 	"time"
@@ -34,6 +35,16 @@ func TaskRunName(run, task string, idx, attempt int) string {
 // ClaimName is the PVC made for a run's workspace bound by volumeClaimTemplate.
 func ClaimName(run, workspace string) string {
 	return names.Fit("pvc-"+run+"-"+workspace, "", 253)
+}
+
+// BindingClaim is the PVC made for a run's binding by volumeClaimTemplate:
+// ClaimName, with the template's metadata.name for "pvc" when it has one (a
+// prefix, as in Tekton).
+func BindingClaim(run string, b windlassv1.WorkspaceBinding) string {
+	if t := b.VolumeClaimTemplate; t != nil && t.Name != "" {
+		return names.Fit(t.Name+"-"+run+"-"+b.Name, "", 253)
+	}
+	return ClaimName(run, b.Name)
 }
 
 // newTaskRuns makes the first TaskRun(s) of a task: one, or one per matrix
@@ -109,6 +120,13 @@ func (p *planner) meta(pt *windlassv1.PipelineTask, idx, attempt int) metav1.Obj
 	for k, v := range run.Labels {
 		labels[k] = v
 	}
+	var annotations map[string]string
+	// An embedded task's metadata labels and annotates its TaskRun (and so
+	// its pod), over the run's labels, under Windlass's own.
+	if ts := pt.TaskSpec; ts != nil && ts.Metadata != nil {
+		maps.Copy(labels, ts.Metadata.Labels)
+		annotations = maps.Clone(ts.Metadata.Annotations)
+	}
 	labels[LabelPipelineRun] = names.Fit(run.Name, "", 63)
 	labels[LabelPipeline] = names.Fit(p.in.Resolved.Name, "", 63)
 	labels[LabelPipelineTask] = pt.Name
@@ -117,9 +135,10 @@ func (p *planner) meta(pt *windlassv1.PipelineTask, idx, attempt int) metav1.Obj
 		labels[LabelMatrixIndex] = strconv.Itoa(idx)
 	}
 	return metav1.ObjectMeta{
-		Name:      TaskRunName(run.Name, pt.Name, idx, attempt),
-		Namespace: run.Namespace,
-		Labels:    labels,
+		Name:        TaskRunName(run.Name, pt.Name, idx, attempt),
+		Namespace:   run.Namespace,
+		Labels:      labels,
+		Annotations: annotations,
 		OwnerReferences: []metav1.OwnerReference{{
 			APIVersion: windlassv1.GroupVersion.String(), Kind: "PipelineRun", Name: run.Name, UID: run.UID,
 			Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true),
@@ -135,6 +154,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 		tr.Spec.TaskRef = pt.TaskRef.DeepCopy()
 	} else {
 		tr.Spec.TaskSpec = pt.TaskSpec.DeepCopy()
+		tr.Spec.TaskSpec.Metadata = nil // on the TaskRun itself, see meta
 	}
 	for i, param := range pt.Params {
 		val, err := substParam(v, fmt.Sprintf("%s.params[%d]", field, i), param.Value)
@@ -155,7 +175,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 	for _, b := range run.Spec.Workspaces {
 		bindings[b.Name] = b
 	}
-	for i, w := range pt.Workspaces {
+	for i, w := range propagateWorkspaces(pt, p.in.Resolved.Workspaces) {
 		b, ok := bindings[workspaceOf(w)]
 		if !ok {
 			continue // an optional pipeline workspace the run leaves unbound
@@ -164,7 +184,7 @@ func (p *planner) taskRun(pt *windlassv1.PipelineTask, v substitute.Values, fiel
 		out.Name = w.Name
 		if b.VolumeClaimTemplate != nil {
 			out.VolumeClaimTemplate = nil
-			out.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: ClaimName(run.Name, b.Name)}
+			out.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: BindingClaim(run.Name, b)}
 		}
 		if w.SubPath != "" {
 			sub, err := v.String(fmt.Sprintf("%s.workspaces[%d].subPath", field, i), w.SubPath)

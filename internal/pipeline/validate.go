@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
@@ -21,7 +22,11 @@ type Resolved struct {
 	Implicit []windlassv1.ParamSpec
 	// Unused are the run's params a referenced Pipeline does not declare.
 	Unused []string
-	Graph  *dag.Graph
+	// Workspaces are the workspaces the pipeline's tasks may use: those it
+	// declares and, for an embedded spec, those the run binds that it does
+	// not declare (Tekton's propagated workspaces).
+	Workspaces []string
+	Graph      *dag.Graph
 	// TaskSpecs are the specs of tasks and finally tasks, where known
 	// (embedded, or the referenced Task as read when the run started).
 	TaskSpecs map[string]*windlassv1.TaskSpec
@@ -49,7 +54,7 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 			}
 		}
 	}
-	if err := checkWorkspaces(run, spec); err != nil {
+	if r.Workspaces, err = checkWorkspaces(run, spec); err != nil {
 		return nil, err
 	}
 	inTasks := map[string]bool{}
@@ -106,6 +111,14 @@ func Resolve(run *windlassv1.PipelineRun, name string, spec *windlassv1.Pipeline
 				}
 				if section == "tasks" {
 					deps[pt.Name] = append(deps[pt.Name], ref.Task)
+				}
+			}
+			for _, task := range matrixRefs(pt) {
+				if !slices.ContainsFunc(spec.Tasks, func(t windlassv1.PipelineTask) bool { return t.Name == task && t.Matrix != nil }) {
+					return nil, fmt.Errorf("%s: $(tasks.%s.matrix...) names no task of tasks with a matrix", field, task)
+				}
+				if section == "tasks" {
+					deps[pt.Name] = append(deps[pt.Name], task)
 				}
 			}
 			if section == "tasks" {
@@ -172,36 +185,46 @@ func valueStrings(v windlassv1.ParamValue) []string {
 	return []string{v.StringVal}
 }
 
-func checkWorkspaces(run *windlassv1.PipelineRun, spec *windlassv1.PipelineSpec) error {
+// checkWorkspaces checks the run's bindings against the pipeline's
+// declarations and returns the workspaces its tasks may use: the declared
+// ones and, for a spec embedded in the run, the run's bindings it does not
+// declare (taken implicitly, as Tekton propagates them).
+func checkWorkspaces(run *windlassv1.PipelineRun, spec *windlassv1.PipelineSpec) ([]string, error) {
 	declared := map[string]windlassv1.PipelineWorkspaceDeclaration{}
 	var names []string
 	for _, w := range spec.Workspaces {
 		declared[w.Name] = w
 		names = append(names, w.Name)
 	}
+	usable := slices.Clone(names)
 	bound := map[string]bool{}
 	for i, b := range run.Spec.Workspaces {
 		if _, ok := declared[b.Name]; !ok {
-			return fmt.Errorf("spec.workspaces[%d]: the Pipeline declares no workspace %q (declared: %s)", i, b.Name, orNone(names))
+			if run.Spec.PipelineSpec == nil {
+				return nil, fmt.Errorf("spec.workspaces[%d]: the Pipeline declares no workspace %q (declared: %s)", i, b.Name, orNone(names))
+			}
+			if !bound[b.Name] {
+				usable = append(usable, b.Name)
+			}
 		}
 		bound[b.Name] = true
 	}
 	for _, w := range spec.Workspaces {
 		if !w.Optional && !bound[w.Name] {
-			return fmt.Errorf("spec.workspaces: workspace %q is required by the Pipeline but not bound by the run", w.Name)
+			return nil, fmt.Errorf("spec.workspaces: workspace %q is required by the Pipeline but not bound by the run", w.Name)
 		}
 	}
 	for _, sec := range sections(spec) {
 		for i, pt := range sec.tasks {
 			for j, w := range pt.Workspaces {
-				if _, ok := declared[workspaceOf(w)]; !ok {
-					return fmt.Errorf("spec.pipelineSpec.%s[%d].workspaces[%d]: the Pipeline declares no workspace %q (declared: %s)",
-						sec.name, i, j, workspaceOf(w), orNone(names))
+				if !slices.Contains(usable, workspaceOf(w)) {
+					return nil, fmt.Errorf("spec.pipelineSpec.%s[%d].workspaces[%d]: the Pipeline declares no workspace %q (declared: %s)",
+						sec.name, i, j, workspaceOf(w), orNone(usable))
 				}
 			}
 		}
 	}
-	return nil
+	return usable, nil
 }
 
 type section struct {
@@ -267,9 +290,10 @@ func (r *Resolved) values(run *windlassv1.PipelineRun, done map[string]*taskOutc
 	for _, b := range run.Spec.Workspaces {
 		bound[b.Name] = true
 	}
-	for _, w := range r.Spec.Workspaces {
-		v.Strings["workspaces."+w.Name+".bound"] = fmt.Sprint(bound[w.Name])
+	for _, w := range r.Workspaces {
+		v.Strings["workspaces."+w+".bound"] = fmt.Sprint(bound[w])
 	}
+	v.Defer = taskWorkspaceVar
 	for name, o := range done {
 		section := "tasks"
 		if o.finally {
@@ -277,6 +301,9 @@ func (r *Resolved) values(run *windlassv1.PipelineRun, done map[string]*taskOutc
 		}
 		for rn, rv := range o.results {
 			resolve.AddValue(v, section+"."+name+".results."+rn, rv)
+		}
+		for k, n := range o.matrix {
+			v.Strings[section+"."+name+".matrix."+k] = strconv.Itoa(n)
 		}
 	}
 	return v
@@ -289,4 +316,24 @@ func (r *Resolved) declared() []windlassv1.ParamSpec {
 		return r.Spec.Params
 	}
 	return append(slices.Clone(r.Spec.Params), r.Implicit...)
+}
+
+// taskWorkspaceVar tells a $(workspaces.<w>.path), .claim or .volume, which
+// a pipeline has no value for: as in Tekton, a task's param may carry it to
+// the TaskRun, where it names the Task's workspace <w> (see
+// resolve.ExpandWorkspaces).
+func taskWorkspaceVar(path string) bool {
+	rest, ok := strings.CutPrefix(path, "workspaces.")
+	if !ok {
+		return false
+	}
+	i := strings.LastIndex(rest, ".")
+	if i <= 0 {
+		return false
+	}
+	switch rest[i+1:] {
+	case "path", "claim", "volume":
+		return true
+	}
+	return false
 }

@@ -115,6 +115,9 @@ func Build(in Input, cfg Config) (*corev1.Pod, error) {
 	)
 	pod.Spec.Volumes = append(pod.Spec.Volumes, volumes...)
 	pod.Spec.Volumes = append(pod.Spec.Volumes, spec.Volumes...)
+	if err := addTemplateVolumes(&pod.Spec, run.Spec.PodTemplate); err != nil {
+		return nil, err
+	}
 	credVolumes, credMounts, creds := credentials(in.Credentials)
 	pod.Spec.Volumes = append(pod.Spec.Volumes, credVolumes...)
 
@@ -375,7 +378,7 @@ func workspaceVolumes(run *windlassv1.TaskRun, spec *windlassv1.TaskSpec) ([]cor
 		case b.PersistentVolumeClaim != nil:
 			src.PersistentVolumeClaim = b.PersistentVolumeClaim
 		case b.VolumeClaimTemplate != nil:
-			src.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: ClaimName(run.Name, w.Name)}
+			src.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: BindingClaim(run.Name, b)}
 		case b.ConfigMap != nil:
 			src.ConfigMap = b.ConfigMap
 		case b.Secret != nil:
@@ -469,6 +472,26 @@ func applyPodTemplate(ps *corev1.PodSpec, pt *windlassv1.PodTemplate) {
 		ps.PriorityClassName = *pt.PriorityClassName
 	}
 	ps.HostAliases = pt.HostAliases
+}
+
+// addTemplateVolumes adds the pod template's volumes to the pod, after the
+// Task's: a name already taken (by a Task volume, a workspace's ws-<name> or
+// Windlass's windlass-*) is an error.
+func addTemplateVolumes(ps *corev1.PodSpec, pt *windlassv1.PodTemplate) error {
+	if pt == nil {
+		return nil
+	}
+	for i, v := range pt.Volumes {
+		field := fmt.Sprintf("spec.podTemplate.volumes[%d].name %q", i, v.Name)
+		if strings.HasPrefix(v.Name, "windlass-") {
+			return fmt.Errorf("%s: %w", field, ErrReservedName)
+		}
+		if slices.ContainsFunc(ps.Volumes, func(o corev1.Volume) bool { return o.Name == v.Name }) {
+			return fmt.Errorf("%s: the pod already has a volume of that name (a Task volume, or a workspace's)", field)
+		}
+		ps.Volumes = append(ps.Volumes, *v.DeepCopy())
+	}
+	return nil
 }
 
 func podLabels(run *windlassv1.TaskRun, task string) map[string]string {

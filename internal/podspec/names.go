@@ -7,6 +7,7 @@ package podspec
 import (
 	"fmt"
 
+	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
 	"github.com/windlass-dev/windlass/internal/names"
 )
 
@@ -35,6 +36,15 @@ func PodName(taskRun string) string { return names.Fit(taskRun, "-pod", 253) }
 // ClaimName is the deterministic name of the PVC made from a workspace's
 // volumeClaimTemplate.
 func ClaimName(taskRun, workspace string) string { return names.Fit(taskRun+"-"+workspace, "", 253) }
+
+// BindingClaim is the PVC made for a binding's volumeClaimTemplate: ClaimName,
+// after the template's metadata.name when it has one (a prefix, as in Tekton).
+func BindingClaim(taskRun string, b windlassv1.WorkspaceBinding) string {
+	if t := b.VolumeClaimTemplate; t != nil && t.Name != "" {
+		return names.Fit(t.Name+"-"+taskRun+"-"+b.Name, "", 253)
+	}
+	return ClaimName(taskRun, b.Name)
+}
 
 // StepContainer is the container name of step i.
 func StepContainer(i int, name string) string {

@@ -7,8 +7,9 @@ import (
 
 // Prepared is a TaskRun's spec as its pod is built from it.
 type Prepared struct {
-	// Declared is the spec with the params an embedded spec takes without
-	// declaring them (Tekton's propagated params) declared.
+	// Declared is the spec with the params and workspaces an embedded spec
+	// takes without declaring them (Tekton's propagated params and
+	// workspaces) declared.
 	Declared *windlassv1.TaskSpec
 	// Inlined is Declared with the steps that reference a StepAction
 	// replaced by it (resolve.StepActions).
@@ -29,9 +30,14 @@ func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string,
 	if err != nil {
 		return Prepared{}, err
 	}
-	if len(pb.Implicit) > 0 {
+	var implicitWs []windlassv1.WorkspaceDeclaration
+	if tr.Spec.TaskSpec != nil {
+		implicitWs = resolve.ImplicitWorkspaces(spec, tr.Spec.Workspaces)
+	}
+	if len(pb.Implicit) > 0 || len(implicitWs) > 0 {
 		spec = spec.DeepCopy()
 		spec.Params = append(spec.Params, pb.Implicit...)
+		spec.Workspaces = append(spec.Workspaces, implicitWs...)
 	}
 	bound := map[string]resolve.Workspace{}
 	for _, b := range tr.Spec.Workspaces {
@@ -40,13 +46,18 @@ func Prepare(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, taskName string,
 		case b.PersistentVolumeClaim != nil:
 			w.Claim = b.PersistentVolumeClaim.ClaimName
 		case b.VolumeClaimTemplate != nil:
-			w.Claim = ClaimName(tr.Name, b.Name)
+			w.Claim = BindingClaim(tr.Name, b)
 		}
 		bound[b.Name] = w
 	}
 	name := taskName
 	if name == "" {
 		name = tr.Name
+	}
+	// A value may name the Task's workspaces ($(workspaces.src.path) passed
+	// by a pipeline): resolved before the values are substituted.
+	if err := resolve.ExpandWorkspaces(pb.Values, spec, bound); err != nil {
+		return Prepared{}, err
 	}
 	vals := resolve.Values(spec, pb.Values, resolve.Context{
 		TaskRunName: tr.Name, TaskRunNamespace: tr.Namespace, TaskRunUID: string(tr.UID), TaskName: name,

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	windlassv1 "github.com/windlass-dev/windlass/apis/windlass/v1alpha1"
@@ -33,6 +34,10 @@ func TestWorkspaceBindings(t *testing.T) {
 		{"claim template", windlassv1.WorkspaceBinding{VolumeClaimTemplate: &corev1.PersistentVolumeClaim{}}, windlassv1.WorkspaceDeclaration{},
 			func(v corev1.VolumeSource) bool {
 				return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == ClaimName("build-1", "w")
+			}, false},
+		{"claim template named: its name prefixes the claim's, as in Tekton", windlassv1.WorkspaceBinding{VolumeClaimTemplate: &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: "pvc"}}}, windlassv1.WorkspaceDeclaration{},
+			func(v corev1.VolumeSource) bool {
+				return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == "pvc-build-1-w"
 			}, false},
 		{"configMap", windlassv1.WorkspaceBinding{ConfigMap: &corev1.ConfigMapVolumeSource{}}, windlassv1.WorkspaceDeclaration{},
 			func(v corev1.VolumeSource) bool { return v.ConfigMap != nil }, true},

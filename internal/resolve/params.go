@@ -37,7 +37,9 @@ func BindParams(kind string, embedded bool, decl []windlassv1.ParamSpec, given [
 	for i, d := range decl {
 		declared[d.Name] = d
 		if d.Default != nil {
-			if err := checkValue(fmt.Sprintf("the %s's spec.params[%d].default", kind, i), d, *d.Default); err != nil {
+			// An object's default may give a subset of its keys: the run
+			// gives the rest (checked below, once merged).
+			if err := checkValue(fmt.Sprintf("the %s's spec.params[%d].default", kind, i), d, *d.Default, true); err != nil {
 				return Bound{}, err
 			}
 		}
@@ -62,7 +64,7 @@ func BindParams(kind string, embedded bool, decl []windlassv1.ParamSpec, given [
 		if d.EffectiveType() == windlassv1.ParamTypeObject && d.Default != nil && v.Type == windlassv1.ParamTypeObject {
 			v = mergeObject(*d.Default, v) // keys the run leaves out keep their defaults
 		}
-		if err := checkValue(field, d, v); err != nil {
+		if err := checkValue(field, d, v, false); err != nil {
 			return Bound{}, err
 		}
 		b.Values[p.Name] = v
@@ -75,6 +77,9 @@ func BindParams(kind string, embedded bool, decl []windlassv1.ParamSpec, given [
 		if d.Default == nil {
 			missing = append(missing, d.Name)
 			continue
+		}
+		if err := checkValue(fmt.Sprintf("spec.params: param %q is not set by the run and its default", d.Name), d, *d.Default, false); err != nil {
+			return Bound{}, err
 		}
 		b.Values[d.Name] = *d.Default.DeepCopy()
 	}
@@ -95,8 +100,9 @@ func UnusedMessage(kind, name string, decl []windlassv1.ParamSpec, unused []stri
 		kind, name, quoteList(unused), names(decl))
 }
 
-// checkValue checks v against its declaration: type, enum, object keys.
-func checkValue(field string, d windlassv1.ParamSpec, v windlassv1.ParamValue) error {
+// checkValue checks v against its declaration: type, enum, object keys
+// (all declared keys unless partial: an object default may give a subset).
+func checkValue(field string, d windlassv1.ParamSpec, v windlassv1.ParamValue, partial bool) error {
 	want := d.EffectiveType()
 	if v.Type != want {
 		return fmt.Errorf("%s: param %q is declared as %s but the value is %s", field, d.Name, want, article(v.Type))
@@ -104,7 +110,7 @@ func checkValue(field string, d windlassv1.ParamSpec, v windlassv1.ParamValue) e
 	if len(d.Enum) > 0 && v.Type == windlassv1.ParamTypeString && !contains(d.Enum, v.StringVal) {
 		return fmt.Errorf("%s: value %q of param %q is not one of its enum [%s]", field, v.StringVal, d.Name, strings.Join(d.Enum, ", "))
 	}
-	if v.Type == windlassv1.ParamTypeObject {
+	if v.Type == windlassv1.ParamTypeObject && !partial {
 		var absent []string
 		for k := range d.Properties {
 			if _, ok := v.ObjectVal[k]; !ok {

@@ -58,6 +58,21 @@ func TestParams(t *testing.T) {
 		{name: "object lacking a declared key", decl: []windlassv1.ParamSpec{{Name: "o", Type: windlassv1.ParamTypeObject, Properties: map[string]windlassv1.PropertySpec{"k": {}, "j": {}}}},
 			given: []windlassv1.Param{p("o", windlassv1.NewObject(map[string]string{"x": "1"}))},
 			err:   `object param "o" lacks the declared key(s) "j", "k"`},
+		{name: "an object default with a subset of the keys: the run gives the rest",
+			decl:  []windlassv1.ParamSpec{gitrepo()},
+			given: []windlassv1.Param{p("gitrepo", windlassv1.NewObject(map[string]string{"commit": "sha123"}))},
+			want:  map[string]windlassv1.ParamValue{"gitrepo": *windlassv1.NewObject(map[string]string{"url": "github.example.com", "commit": "sha123"})}},
+		{name: "an object default with a subset of the keys, not set by the run",
+			decl: []windlassv1.ParamSpec{gitrepo()},
+			err:  `spec.params: param "gitrepo" is not set by the run and its default: object param "gitrepo" lacks the declared key(s) "commit"`},
+		{name: "the merged value still lacks a key",
+			decl:  []windlassv1.ParamSpec{gitrepo()},
+			given: []windlassv1.Param{p("gitrepo", windlassv1.NewObject(map[string]string{"url": "u"}))},
+			err:   `spec.params[0] (gitrepo): object param "gitrepo" lacks the declared key(s) "commit"`},
+		{name: "properties without a type make an object param (as in Tekton)",
+			decl:  []windlassv1.ParamSpec{{Name: "o", Properties: map[string]windlassv1.PropertySpec{"k": {}}}},
+			given: []windlassv1.Param{p("o", windlassv1.NewObject(map[string]string{"k": "v"}))},
+			want:  map[string]windlassv1.ParamValue{"o": *windlassv1.NewObject(map[string]string{"k": "v"})}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,4 +277,11 @@ func TestOnErrorFromAParam(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gitrepo is an object param whose default gives only one of its keys.
+func gitrepo() windlassv1.ParamSpec {
+	return windlassv1.ParamSpec{Name: "gitrepo", Type: windlassv1.ParamTypeObject,
+		Properties: map[string]windlassv1.PropertySpec{"url": {}, "commit": {}},
+		Default:    windlassv1.NewObject(map[string]string{"url": "github.example.com"})}
 }

@@ -143,7 +143,7 @@ func actionValues(field string, st *windlassv1.Step, a *windlassv1.StepActionSpe
 		case d.EffectiveType() == windlassv1.ParamTypeObject && d.Default != nil && v.Type == windlassv1.ParamTypeObject:
 			v = mergeObject(*d.Default, v) // keys the step leaves out keep the StepAction's defaults
 		}
-		if err := checkValue(pf, d, v); err != nil {
+		if err := checkValue(pf, d, v, false); err != nil {
 			return substitute.Values{}, nil, err
 		}
 		AddValue(vals, key, v)

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -63,17 +64,7 @@ func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, 
 	for _, r := range spec.Results {
 		v.Strings["results."+r.Name+".path"] = path.Join(contract.ResultsDir, r.Name)
 	}
-	for _, w := range spec.Workspaces {
-		key := "workspaces." + w.Name
-		b, ok := bound[w.Name]
-		v.Strings[key+".bound"] = fmt.Sprint(ok)
-		v.Strings[key+".path"], v.Strings[key+".claim"], v.Strings[key+".volume"] = "", "", ""
-		if ok {
-			v.Strings[key+".path"] = WorkspacePath(w)
-			v.Strings[key+".claim"] = b.Claim
-			v.Strings[key+".volume"] = b.Volume
-		}
-	}
+	maps.Copy(v.Strings, workspaceValues(spec, bound))
 	// Where the run's credentials are written (Tekton's $(credentials.path)).
 	v.Strings["credentials.path"] = contract.HomeDir
 	v.Strings["context.taskRun.name"] = ctx.TaskRunName
@@ -82,6 +73,59 @@ func Values(spec *windlassv1.TaskSpec, params map[string]windlassv1.ParamValue, 
 	v.Strings["context.task.name"] = ctx.TaskName
 	v.Strings["context.task.retry-count"] = strconv.Itoa(ctx.RetryCount)
 	return v
+}
+
+// workspaceValues are what $(workspaces.<w>.path|bound|claim|volume)
+// resolve to for the spec's workspaces.
+func workspaceValues(spec *windlassv1.TaskSpec, bound map[string]Workspace) map[string]string {
+	out := map[string]string{}
+	for _, w := range spec.Workspaces {
+		key := "workspaces." + w.Name
+		b, ok := bound[w.Name]
+		out[key+".bound"] = fmt.Sprint(ok)
+		out[key+".path"], out[key+".claim"], out[key+".volume"] = "", "", ""
+		if ok {
+			out[key+".path"] = WorkspacePath(w)
+			out[key+".claim"] = b.Claim
+			out[key+".volume"] = b.Volume
+		}
+	}
+	return out
+}
+
+// ExpandWorkspaces resolves the $(workspaces...) references in the params'
+// values, in place: as in Tekton, a pipeline passes
+// $(workspaces.<w>.path) in a task's param to the TaskRun, where it names
+// the Task's workspace <w>. Other references are left as they are.
+func ExpandWorkspaces(params map[string]windlassv1.ParamValue, spec *windlassv1.TaskSpec, bound map[string]Workspace) error {
+	v := substitute.Values{Roots: []string{"workspaces"}, Strings: workspaceValues(spec, bound)}
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		p := params[name]
+		field := fmt.Sprintf("spec.params (%s)", name)
+		var err error
+		switch p.Type {
+		case windlassv1.ParamTypeArray:
+			p.ArrayVal = slices.Clone(p.ArrayVal)
+			for i := range p.ArrayVal {
+				if p.ArrayVal[i], err = v.String(fmt.Sprintf("%s[%d]", field, i), p.ArrayVal[i]); err != nil {
+					return err
+				}
+			}
+		case windlassv1.ParamTypeObject:
+			p.ObjectVal = maps.Clone(p.ObjectVal)
+			for k := range p.ObjectVal {
+				if p.ObjectVal[k], err = v.String(field+"."+k, p.ObjectVal[k]); err != nil {
+					return err
+				}
+			}
+		default:
+			if p.StringVal, err = v.String(field, p.StringVal); err != nil {
+				return err
+			}
+		}
+		params[name] = p
+	}
+	return nil
 }
 
 // AddValue makes a param or result value answer for the reference key.

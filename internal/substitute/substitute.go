@@ -27,6 +27,10 @@ type Values struct {
 	// Roots are the first path segments this Values answers for; a reference
 	// under another root is not ours and is left as it is.
 	Roots []string
+	// Defer, when set, names references under Roots that a later stage
+	// resolves: they are left as they are (e.g. a pipeline leaves
+	// $(workspaces.<w>.path) in a task's params to the TaskRun).
+	Defer func(path string) bool
 }
 
 // Error is a reference that cannot be resolved, with the field it was in.
@@ -73,7 +77,7 @@ func (v Values) parse(expr string) (ref, bool, error) {
 		return ref{}, false, nil
 	}
 	root, _, _ := strings.Cut(path, ".")
-	if !v.hasRoot(root) {
+	if !v.hasRoot(root) || v.Defer != nil && v.Defer(path) {
 		return ref{}, false, nil
 	}
 	r := ref{key: path}

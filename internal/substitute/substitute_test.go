@@ -127,3 +127,18 @@ func TestPaths(t *testing.T) {
 		})
 	}
 }
+
+func TestDefer(t *testing.T) {
+	v := Values{Roots: []string{"workspaces"}, Strings: map[string]string{"workspaces.src.bound": "true"},
+		Defer: func(p string) bool { return strings.HasSuffix(p, ".path") }}
+	got, err := v.String("f", "$(workspaces.src.bound) $(workspaces.source.path)/Dockerfile $(workspaces['x'].path)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "true $(workspaces.source.path)/Dockerfile $(workspaces['x'].path)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := v.String("f", "$(workspaces.src.claim)"); err == nil || !strings.Contains(err.Error(), "no such value") {
+		t.Errorf("a reference not deferred still must resolve: err = %v", err)
+	}
+}

@@ -34,8 +34,8 @@ type ParamSpec struct {
 	// +kubebuilder:validation:MaxLength=128
 	// +required
 	Name string `json:"name"`
-	// type of the param: string (default), array or object (the default
-	// when properties are declared, as Tekton infers it).
+	// type of the param: string, array or object; when unset, object if
+	// properties are declared, else string (as in Tekton).
 	// +optional
 	Type ParamType `json:"type,omitempty"`
 	// description of the param for users.
@@ -55,8 +55,8 @@ type ParamSpec struct {
 	Enum []string `json:"enum,omitempty"`
 }
 
-// EffectiveType is the declared type; with none, object when properties
-// are declared, else string.
+// EffectiveType is the declared type; when none is declared, object for a
+// param that declares properties and string otherwise (Tekton's default).
 func (p ParamSpec) EffectiveType() ParamType {
 	switch {
 	case p.Type != "":

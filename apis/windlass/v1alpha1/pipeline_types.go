@@ -98,6 +98,19 @@ type WorkspacePipelineTaskBinding struct {
 	SubPath string `json:"subPath,omitempty"`
 }
 
+// PipelineTaskMetadata is the labels and annotations of the TaskRun and pod
+// of a task spec embedded in a pipeline task.
+type PipelineTaskMetadata struct {
+	// labels added to the TaskRun and its pod.
+	// +kubebuilder:validation:MaxProperties=64
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// annotations added to the TaskRun and its pod.
+	// +kubebuilder:validation:MaxProperties=64
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
 // PipelineTask is one node of the graph: a Task with its inputs.
 // +kubebuilder:validation:XValidation:rule="has(self.taskRef) != has(self.taskSpec)",message="exactly one of taskRef or taskSpec must be set"
 type PipelineTask struct {
@@ -117,7 +130,8 @@ type PipelineTask struct {
 	// taskRef names the Task to run (or use taskSpec).
 	// +optional
 	TaskRef *TaskRef `json:"taskRef,omitempty"`
-	// taskSpec embeds the Task to run (or use taskRef).
+	// taskSpec embeds the Task to run (or use taskRef), with the labels and
+	// annotations of its TaskRun and pod in its metadata.
 	// +optional
 	TaskSpec *TaskSpec `json:"taskSpec,omitempty"`
 	// params bind values to the Task's params; they may reference pipeline

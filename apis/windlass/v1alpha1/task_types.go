@@ -335,6 +335,10 @@ type TaskResult struct {
 // +kubebuilder:validation:XValidation:rule="self.steps.all(s, has(s.image) || has(s.ref)) || (has(self.stepTemplate) && has(self.stepTemplate.image))",message="every step needs an image unless stepTemplate.image is set",fieldPath=".steps"
 // +kubebuilder:validation:XValidation:rule="self.steps.all(s, !has(s.name) || self.steps.exists_one(t, has(t.name) && t.name == s.name))",message="step names must be unique",fieldPath=".steps"
 type TaskSpec struct {
+	// metadata holds labels and annotations added to the TaskRun and pod of a
+	// task spec embedded in a pipeline task (only there).
+	// +optional
+	Metadata *PipelineTaskMetadata `json:"metadata,omitempty"`
 	// description of the Task.
 	// +kubebuilder:validation:MaxLength=8192
 	// +optional
@@ -394,6 +398,7 @@ type Task struct {
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 	// spec is the Task's definition.
+	// +kubebuilder:validation:XValidation:rule="!has(self.metadata)",message="spec.metadata is only for a taskSpec embedded in a pipeline task: a Task has its own metadata"
 	// +required
 	Spec TaskSpec `json:"spec"`
 }

@@ -146,6 +146,13 @@ type PodTemplate struct {
 	// +listType=atomic
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
+	// volumes added to the pod, which steps and sidecars mount by name (as
+	// the Task's own volumes).
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	// +optional
+	Volumes []corev1.Volume `json:"volumes,omitempty"`
 }
 
 // TaskRunSpecStatus is the one mutable field of a TaskRun spec.
@@ -165,6 +172,7 @@ type TaskRunSpec struct {
 	// +optional
 	TaskRef *TaskRef `json:"taskRef,omitempty"`
 	// taskSpec embeds the Task to run (or use taskRef).
+	// +kubebuilder:validation:XValidation:rule="!has(self.metadata)",message="metadata is only for a taskSpec embedded in a pipeline task: label the TaskRun itself"
 	// +optional
 	TaskSpec *TaskSpec `json:"taskSpec,omitempty"`
 	// params bind values to the Task's params.

@@ -295,6 +295,13 @@ func pruneZero(v any) {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, c := range v {
+			if props, ok := c.(map[string]any); ok && k == "properties" {
+				// An object's keys: an empty one ({}) declares a key.
+				for _, p := range props {
+					pruneZero(p)
+				}
+				continue
+			}
 			pruneZero(c)
 			if emptyMeans[k] {
 				continue

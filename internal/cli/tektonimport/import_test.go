@@ -65,3 +65,18 @@ func checkGolden(t *testing.T, path, got string) {
 	t.Helper()
 	golden.Check(t, path, []byte(got))
 }
+
+// TestPruneZeroKeepsObjectKeys: an object param's keys written as {} (no
+// type: string by default) are declarations, not zero values to drop.
+func TestPruneZeroKeepsObjectKeys(t *testing.T) {
+	obj := map[string]any{"name": "", "params": []any{map[string]any{
+		"name": "gitrepo", "description": "", "properties": map[string]any{"url": map[string]any{}, "commit": map[string]any{"type": ""}},
+	}}}
+	pruneZero(obj)
+	want := map[string]any{"params": []any{map[string]any{
+		"name": "gitrepo", "properties": map[string]any{"url": map[string]any{}, "commit": map[string]any{}},
+	}}}
+	if diff := cmp.Diff(want, obj); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -36,6 +36,7 @@ func TestPipelineSchemaAndCEL(t *testing.T) {
     displayName: Build it
     runAfter: [clone]
     taskSpec:
+      metadata: {labels: {app: example}, annotations: {note: hi}}
       results: [{name: digest}]
       steps: [{image: busybox, script: "echo -n x > $(results.digest.path)"}]
     when:
@@ -69,6 +70,9 @@ func TestPipelineSchemaAndCEL(t *testing.T) {
   tasks: [{name: a, taskRef: {name: t}}]
   finally: [{name: f, taskRef: {name: t}, runAfter: [a]}]
 `, wantErr: "finally tasks cannot use runAfter"},
+		{name: "a taskSpec's metadata holds labels and annotations only", manifest: pipelineHead + `
+  tasks: [{name: a, taskSpec: {metadata: {name: x}, steps: [{image: x}]}}]
+`, wantErr: `unknown field "spec.tasks[0].taskSpec.metadata.name"`},
 		{name: "both taskRef and taskSpec", manifest: pipelineHead + `
   tasks: [{name: a, taskRef: {name: t}, taskSpec: {steps: [{image: x}]}}]
 `, wantErr: "exactly one of taskRef or taskSpec must be set"},

@@ -114,6 +114,14 @@ func TestTaskSchemaAndCEL(t *testing.T) {
   params: [{name: p, type: array, enum: [a]}]
   steps: [{image: x}]
 `, wantErr: "enum is only allowed for type string"},
+		{name: "properties without a type: an object param, as in Tekton", manifest: taskHead + `
+  params: [{name: p, properties: {a: {type: string}, b: {}}, default: {a: x}}]
+  steps: [{image: x}]
+`},
+		{name: "metadata belongs to a pipeline task's taskSpec only", manifest: taskHead + `
+  metadata: {labels: {a: b}}
+  steps: [{image: x}]
+`, wantErr: "spec.metadata is only for a taskSpec embedded in a pipeline task"},
 		{name: "properties on a string param", manifest: taskHead + `
   params: [{name: p, type: string, properties: {a: {type: string}}}]
   steps: [{image: x}]

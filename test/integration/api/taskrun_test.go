@@ -33,8 +33,17 @@ func TestTaskRunSchemaAndCEL(t *testing.T) {
     nodeSelector: {disk: ssd}
     securityContext: {runAsNonRoot: true}
     env: [{name: HTTP_PROXY, value: "http://proxy"}]
+    volumes: [{name: custom, emptyDir: {}}]
   timeout: 30m
 `},
+		{name: "metadata belongs to a pipeline task's taskSpec only", manifest: runHead + `
+  taskSpec: {metadata: {labels: {a: b}}, steps: [{image: busybox}]}
+`, wantErr: "metadata is only for a taskSpec embedded in a pipeline task"},
+		{name: "pod template volumes have unique names", manifest: runHead + `
+  taskRef: {name: build}
+  podTemplate:
+    volumes: [{name: custom, emptyDir: {}}, {name: custom, emptyDir: {}}]
+`, wantErr: `spec.podTemplate.volumes[1]: Duplicate value: {"name":"custom"}`},
 		{name: "valid embedded taskSpec", manifest: runHead + `
   taskSpec:
     steps: [{image: busybox, script: "echo hi"}]

@@ -297,3 +297,52 @@ spec:
 		}
 	}
 }
+
+// TestPropagatedWorkspacesReachThePod: a workspace the run binds and an
+// embedded pipelineSpec and taskSpec use undeclared (Tekton's propagated
+// workspaces) is bound on the TaskRun and mounted in its pod, whose step
+// sees its path; the embedded task's metadata labels the TaskRun and pod.
+func TestPropagatedWorkspacesReachThePod(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.PipelineRun{}, `
+metadata: {name: prop}
+spec:
+  workspaces:
+  - name: shared-data
+    volumeClaimTemplate: {metadata: {name: data}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}}
+  pipelineSpec:
+    tasks:
+    - name: a
+      taskSpec:
+        metadata: {labels: {app: example}}
+        steps: [{image: busybox, command: [ls], args: ["$(workspaces.shared-data.path)"]}]
+`)
+	tr := waitTaskRun(t, ns, "prop-a")
+	if w := tr.Spec.Workspaces; len(w) != 1 || w[0].Name != "shared-data" || w[0].PersistentVolumeClaim == nil || w[0].PersistentVolumeClaim.ClaimName != "data-prop-shared-data" {
+		t.Fatalf("TaskRun workspaces = %+v", w)
+	}
+	if tr.Labels["app"] != "example" {
+		t.Errorf("TaskRun labels %v", tr.Labels)
+	}
+	pod := &corev1.Pod{}
+	poll(t, "the pod", func(ctx context.Context) bool {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "prop-a-pod"}, pod) == nil
+	})
+	if pod.Labels["app"] != "example" {
+		t.Errorf("pod labels %v", pod.Labels)
+	}
+	if args := strings.Join(pod.Spec.Containers[0].Args, " "); !strings.HasSuffix(args, "-- ls /workspace/shared-data") {
+		t.Errorf("args %s", args)
+	}
+	mounted := false
+	for _, m := range pod.Spec.Containers[0].VolumeMounts {
+		mounted = mounted || m.MountPath == "/workspace/shared-data"
+	}
+	if !mounted {
+		t.Errorf("the step does not mount the workspace: %+v", pod.Spec.Containers[0].VolumeMounts)
+	}
+	pvc := &corev1.PersistentVolumeClaim{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "data-prop-shared-data"}, pvc); err != nil {
+		t.Fatal(err)
+	}
+}

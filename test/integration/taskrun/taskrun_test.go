@@ -396,3 +396,32 @@ stringData: {x: y}
 		t.Errorf("message %q", succeeded(tr).Message)
 	}
 }
+
+// TestNamedVolumeClaimTemplate: a template's metadata.name prefixes the
+// claim's name (as in Tekton), and its labels reach the claim: the schema
+// keeps a template's metadata instead of pruning it.
+func TestNamedVolumeClaimTemplate(t *testing.T) {
+	ns := namespace(t)
+	apply(t, ns, &windlassv1.TaskRun{}, `
+metadata: {name: run}
+spec:
+  workspaces:
+  - name: src
+    volumeClaimTemplate:
+      metadata: {name: pvc, labels: {team: a}}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}
+  taskSpec:
+    steps: [{image: x, command: [ls, "$(workspaces.src.claim)"]}]
+`)
+	pod := waitPod(t, ns, "run")
+	pvc := &corev1.PersistentVolumeClaim{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "pvc-run-src"}, pvc); err != nil {
+		t.Fatal(err)
+	}
+	if pvc.Labels["team"] != "a" {
+		t.Errorf("claim labels %v, want team=a", pvc.Labels)
+	}
+	if args := strings.Join(pod.Spec.Containers[0].Args, " "); !strings.HasSuffix(args, "-- ls pvc-run-src") {
+		t.Errorf("args %s (the propagated workspace's claim)", args)
+	}
+}
