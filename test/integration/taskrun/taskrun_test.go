@@ -370,7 +370,7 @@ stringData: {x: y}
 		env = append(env, e.Name+"="+e.Value)
 	}
 	joined := strings.Join(env, " ")
-	if !contains(joined, `WINDLASS_CREDENTIALS=[{"kind":"docker","url":"https://registry.example","dir":"/windlass/creds/0","type":"kubernetes.io/basic-auth"}]`) ||
+	if !contains(joined, `WINDLASS_CREDENTIALS=[{"kind":"docker","url":"https://registry.example","dir":"/windlass/creds/0","type":"kubernetes.io/basic-auth","secret":"registry"}]`) ||
 		!contains(joined, "HOME=/windlass/home") {
 		t.Fatalf("step env %s", joined)
 	}
