@@ -380,7 +380,7 @@ spec:
       script: |
         tr -d ' \n' < $HOME/.docker/config.json > $(results.docker.path)
         cat $HOME/.git-credentials > $(results.git.path)
-        cat $HOME/.ssh/config $HOME/.ssh/id_windlass_2 > $(results.ssh.path)
+        cat $HOME/.ssh/config $HOME/.ssh/id_ssh > $(results.ssh.path)
 `)
 	tr := waitRunDone(t, ns, "creds", metav1.ConditionTrue, windlassv1.ReasonSucceeded, 2*time.Minute)
 	got := map[string]string{}
