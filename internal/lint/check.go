@@ -188,11 +188,7 @@ func meta(name string) metav1.ObjectMeta {
 // task checks a Task as a run that sets only its required params would.
 func (c *checker) task(t *windlassv1.Task) error {
 	tr := &windlassv1.TaskRun{ObjectMeta: meta(t.Name + "-run"), Spec: windlassv1.TaskRunSpec{TaskSpec: &t.Spec}}
-	for _, p := range t.Spec.Params {
-		if p.Default == nil {
-			tr.Spec.Params = append(tr.Spec.Params, windlassv1.Param{Name: p.Name, Value: placeholder(p)})
-		}
-	}
+	tr.Spec.Params = requiredParams(t.Spec.Params)
 	for _, w := range t.Spec.Workspaces {
 		if !w.Optional {
 			tr.Spec.Workspaces = append(tr.Spec.Workspaces, emptyDirBinding(w.Name))
@@ -242,6 +238,17 @@ func (c *checker) runSpec(tr *windlassv1.TaskRun, spec *windlassv1.TaskSpec, tas
 	return err
 }
 
+// requiredParams gives each declared param without a default a placeholder value.
+func requiredParams(decl []windlassv1.ParamSpec) []windlassv1.Param {
+	var out []windlassv1.Param
+	for _, p := range decl {
+		if p.Default == nil {
+			out = append(out, windlassv1.Param{Name: p.Name, Value: placeholder(p)})
+		}
+	}
+	return out
+}
+
 func emptyDirBinding(name string) windlassv1.WorkspaceBinding {
 	return windlassv1.WorkspaceBinding{Name: name, EmptyDir: &corev1EmptyDir}
 }
@@ -250,11 +257,7 @@ func emptyDirBinding(name string) windlassv1.WorkspaceBinding {
 func (c *checker) pipeline(p *windlassv1.Pipeline) error {
 	pr := &windlassv1.PipelineRun{ObjectMeta: meta(p.Name + "-run"), Spec: windlassv1.PipelineRunSpec{
 		PipelineRef: &windlassv1.PipelineRef{Name: p.Name}}}
-	for _, ps := range p.Spec.Params {
-		if ps.Default == nil {
-			pr.Spec.Params = append(pr.Spec.Params, windlassv1.Param{Name: ps.Name, Value: placeholder(ps)})
-		}
-	}
+	pr.Spec.Params = requiredParams(p.Spec.Params)
 	for _, w := range p.Spec.Workspaces {
 		if !w.Optional {
 			pr.Spec.Workspaces = append(pr.Spec.Workspaces, emptyDirBinding(w.Name))

@@ -333,7 +333,7 @@ func stepContainer(i int, st windlassv1.Step, spec *windlassv1.TaskSpec, in Inpu
 		ep.Dirs = append(ep.Dirs, contract.StepResultDir(resolve.StepKey(i, st.Name)))
 	}
 	// Earlier steps' results are read when the step starts.
-	ep.StepResults = len(contract.StepResultRefs(strings.Join(append(append([]string{}, argv...), envValues(c.Env)...), "\n"))) > 0
+	ep.StepResults = len(contract.StepResultRefs(stepText("", "", c.Env, argv))) > 0
 	if i == len(spec.Steps)-1 {
 		for k, r := range spec.Results {
 			ep.Results = append(ep.Results, r.Name)

@@ -42,7 +42,7 @@ const (
 // mounts a volume of its own at such a path keeps it. It reports which
 // shared directories are needed.
 func tektonAliases(c *corev1.Container, script string, argv []string) (home, workspace bool) {
-	text := strings.Join(append(append([]string{script, c.WorkingDir}, argv...), envValues(c.Env)...), "\n")
+	text := stepText(script, c.WorkingDir, c.Env, argv)
 	if strings.Contains(text, TektonResultsDir) && !mounted(c, TektonResultsDir) {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: VolumeResults, MountPath: TektonResultsDir})
 	}
@@ -74,7 +74,7 @@ var exitCodeRef = regexp.MustCompile(`\$\(steps\.(?:step-)?([a-z0-9]([-a-z0-9]*[
 // its exit code there.
 func readsExitCodes(spec *windlassv1.TaskSpec) bool {
 	for _, st := range spec.Steps {
-		text := strings.Join(append(append(append([]string{st.Script, st.WorkingDir}, st.Command...), st.Args...), envValues(st.Env)...), "\n")
+		text := stepText(st.Script, st.WorkingDir, st.Env, st.Command, st.Args)
 		if strings.Contains(text, TektonStepsDir) || exitCodeRef.MatchString(text) {
 			return true
 		}
@@ -99,12 +99,17 @@ func exitCodes(c *corev1.Container, ep *contract.Step, i int) {
 	}
 }
 
-func envValues(env []corev1.EnvVar) []string {
-	out := make([]string, 0, len(env))
+// stepText is what a step names paths in: its script, working directory,
+// env values and command line, one per line.
+func stepText(script, workingDir string, env []corev1.EnvVar, argv ...[]string) string {
+	parts := []string{script, workingDir}
 	for _, e := range env {
-		out = append(out, e.Value)
+		parts = append(parts, e.Value)
 	}
-	return out
+	for _, a := range argv {
+		parts = append(parts, a...)
+	}
+	return strings.Join(parts, "\n")
 }
 
 func mounted(c *corev1.Container, path string) bool {

@@ -225,12 +225,8 @@ func compatNamespace(ctx context.Context, path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("namespace %s: %w", name, err)
 	}
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := kube.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
-		return err == nil, nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("namespace %s never got its default service account", name)
+	if err := waitDefaultServiceAccount(ctx, name); err != nil {
+		return "", err
 	}
 	return name, nil
 }

@@ -104,15 +104,23 @@ func namespace(t *testing.T) string {
 		}
 		_ = kube.CoreV1().Namespaces().Delete(context.Background(), ns.Name, metav1.DeleteOptions{})
 	})
-	// The service account controller must have made "default" before pods can use it.
-	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := kube.CoreV1().ServiceAccounts(ns.Name).Get(ctx, "default", metav1.GetOptions{})
+	if err := waitDefaultServiceAccount(ctx, ns.Name); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
+// waitDefaultServiceAccount waits until the service account controller has
+// made "default" in ns: pods cannot use it before.
+func waitDefaultServiceAccount(ctx context.Context, ns string) error {
+	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := kube.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
 		return err == nil, nil
 	})
 	if err != nil {
-		t.Fatalf("namespace %s never got its default service account: %v", ns.Name, err)
+		return fmt.Errorf("namespace %s never got its default service account: %w", ns, err)
 	}
-	return ns.Name
+	return nil
 }
 
 func dumpNamespace(t *testing.T, ns string) {

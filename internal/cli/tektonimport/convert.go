@@ -23,6 +23,7 @@ import (
 	tektonv1alpha1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1alpha1"
 	tektonv1beta1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/yaml"
@@ -141,6 +142,7 @@ type tektonObject interface {
 	apis.Defaultable
 	apis.Validatable
 	metav1.Object
+	runtime.Object
 }
 
 // convert validates one Tekton object and returns it as Windlass YAML.
@@ -156,7 +158,7 @@ func convert(ctx context.Context, o lint.Object) ([]byte, []Finding, error) {
 	}
 	// Tekton's webhook defaults, then validates; Validate may change what it
 	// checks, so a copy is judged and the user's object converted as written.
-	judged := deepCopy(in)
+	judged := in.DeepCopyObject().(tektonObject)
 	if judged.GetName() == "" && judged.GetGenerateName() != "" {
 		judged.SetName(judged.GetGenerateName() + "import")
 	}
@@ -257,32 +259,6 @@ func newObjects(gvk schema.GroupVersionKind) (in tektonObject, v1 tektonObject) 
 		}
 	}
 	return in, v1
-}
-
-func deepCopy(o tektonObject) tektonObject {
-	switch v := o.(type) {
-	case *tektonv1.Task:
-		return v.DeepCopy()
-	case *tektonv1beta1.Task: //nolint:staticcheck // v1beta1 is read to be converted to v1
-		return v.DeepCopy()
-	case *tektonv1.Pipeline:
-		return v.DeepCopy()
-	case *tektonv1beta1.Pipeline: //nolint:staticcheck // v1beta1 is read to be converted to v1
-		return v.DeepCopy()
-	case *tektonv1.TaskRun:
-		return v.DeepCopy()
-	case *tektonv1beta1.TaskRun: //nolint:staticcheck // v1beta1 is read to be converted to v1
-		return v.DeepCopy()
-	case *tektonv1.PipelineRun:
-		return v.DeepCopy()
-	case *tektonv1beta1.StepAction:
-		return v.DeepCopy()
-	case *tektonv1alpha1.StepAction:
-		return v.DeepCopy()
-	case *tektonv1beta1.PipelineRun: //nolint:staticcheck // v1beta1 is read to be converted to v1
-		return v.DeepCopy()
-	}
-	return o
 }
 
 // emptyMeans are keys whose empty value means something (an emptyDir
