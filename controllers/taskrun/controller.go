@@ -234,21 +234,25 @@ func (r *Reconciler) reconcile(ctx context.Context, tr *windlassv1.TaskRun) (ctr
 	prevSteps, prevSidecars, prevReason := tr.Status.Steps, tr.Status.Sidecars, condition(tr).Reason
 	states := stepStates(tr, spec, pod)
 	out := podOutcome(spec, pod, states)
-	if !out.done && out.pulling != "" {
-		// The kubelet backs off and pulls again: wait, up to the deadline.
+	if !out.done && out.waiting != "" {
+		// The kubelet backs off and pulls again, the scheduler tries again
+		// when the claim comes: wait, up to the deadline.
+		reason, limit, flag := windlassv1.ReasonImagePullFailed, r.Opts.ImagePullTimeout, "--image-pull-timeout"
+		if out.waitReason != "" {
+			reason, limit, flag = out.waitReason, r.Opts.TransientTimeout, "--transient-error-timeout"
+		}
 		since := pod.CreationTimestamp.Time
 		if pod.Status.StartTime != nil {
 			since = pod.Status.StartTime.Time
 		}
 		// Both times are stored cut to the second: the second added makes
 		// the wait end up to 1 s late, never early (as the run's timeout).
-		deadline := since.Add(r.Opts.ImagePullTimeout + time.Second)
+		deadline := since.Add(limit + time.Second)
 		if !now.Before(deadline) {
-			r.stop(tr, pod, windlassv1.ReasonImagePullFailed, "ImagePullFailed",
-				fmt.Sprintf("%s; still failing after %s (--image-pull-timeout)", out.pulling, r.Opts.ImagePullTimeout))
+			r.stop(tr, pod, reason, reason, fmt.Sprintf("%s; still failing after %s (%s)", out.waiting, limit, flag))
 			return ctrl.Result{}, nil
 		}
-		setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, out.pulling+"; "+failure.Deadline(deadline))
+		setCondition(tr, metav1.ConditionUnknown, windlassv1.ReasonPending, out.waiting+"; "+failure.Deadline(deadline))
 		return ctrl.Result{RequeueAfter: min(deadline.Sub(now)+10*time.Millisecond, time.Minute)}, nil
 	}
 	if !out.done {

@@ -3,6 +3,7 @@ package taskrun
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -26,9 +27,12 @@ type outcome struct {
 	// controller must read them before it can finish the run.
 	resultsInLog bool
 	results      map[string]string
-	// pulling: not done, a container waits for its image after a transient
-	// pull failure (the message says which and why).
-	pulling string
+	// waiting: not done, the pod waits for what may still come: an image
+	// after a transient pull failure, or a claim the scheduler has not seen
+	// yet (the message says which and why). waitReason is the run's reason
+	// should it still wait at the deadline: ImagePullFailed when empty.
+	waiting    string
+	waitReason string
 }
 
 // isDone reports whether the run has a final Succeeded condition.
@@ -156,7 +160,14 @@ func podStopped(pod *corev1.Pod) (reason, message string, stopped bool) {
 func containerOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*contract.State) outcome {
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
-			return outcome{done: true, reason: windlassv1.ReasonUnschedulable, message: "the pod cannot be scheduled: " + c.Message}
+			msg := "the pod cannot be scheduled: " + c.Message
+			if claimNotFound.MatchString(c.Message) {
+				// The run's claims are made just before its pod: the
+				// scheduler may see the pod first, and tries again when the
+				// claim comes.
+				return outcome{waiting: msg, waitReason: windlassv1.ReasonUnschedulable}
+			}
+			return outcome{done: true, reason: windlassv1.ReasonUnschedulable, message: msg}
 		}
 	}
 	var out outcome // what a run still pulling its images says
@@ -168,8 +179,8 @@ func containerOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*cont
 			if definitive {
 				return outcome{done: true, reason: windlassv1.ReasonImagePullFailed, message: msg}
 			}
-			if pulling && out.pulling == "" {
-				out.pulling = msg
+			if pulling && out.waiting == "" {
+				out.waiting = msg
 			}
 			if w.Reason == "CreateContainerConfigError" || w.Reason == "CreateContainerError" {
 				return outcome{done: true, reason: windlassv1.ReasonCreateContainerErr,
@@ -209,6 +220,9 @@ func containerOutcome(spec *windlassv1.TaskSpec, pod *corev1.Pod, states []*cont
 	last := states[len(states)-1]
 	return outcome{done: true, reason: windlassv1.ReasonSucceeded, message: "All steps completed.", results: last.Results, resultsInLog: last.ResultsInLog}
 }
+
+// claimNotFound is the scheduler's word for a claim it has not seen.
+var claimNotFound = regexp.MustCompile(`persistentvolumeclaim "[^"]*" not found`)
 
 // pullingImage is the container's image, unless the kubelet's pull message
 // names another one (`pulling image "REF"`, `pull and unpack image "REF"`):

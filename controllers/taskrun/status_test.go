@@ -48,7 +48,8 @@ func TestPodOutcome(t *testing.T) {
 		pod         *corev1.Pod
 		done        bool
 		reason, msg string
-		pulling     string
+		waiting     string
+		waitReason  string
 	}{
 		{name: "first step running", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": {Running: &corev1.ContainerStateRunning{}}})},
 		{name: "one step left", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": term(ok)})},
@@ -69,12 +70,15 @@ func TestPodOutcome(t *testing.T) {
 		{name: "image not found", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-b": {Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: `Back-off pulling image "img-step-b": ErrImagePull: img-step-b: not found`}}}),
 			done: true, reason: windlassv1.ReasonImagePullFailed, msg: `container step-b cannot pull image img-step-b: ImagePullBackOff: Back-off pulling image "img-step-b": ErrImagePull: img-step-b: not found`},
 		{name: "image pull throttled", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-b": {Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "pull QPS exceeded"}}}),
-			pulling: "container step-b cannot pull image img-step-b: ErrImagePull: pull QPS exceeded"},
+			waiting: "container step-b cannot pull image img-step-b: ErrImagePull: pull QPS exceeded"},
 		{name: "the entrypoint's image volume cannot be pulled", spec: spec2(""), pod: pod(map[string]corev1.ContainerState{"step-a": {Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull",
 			Message: `failed to pull and unpack image "r/entrypoint@sha256:1": failed to resolve image: dial tcp r:443: connect: connection refused`}}}),
-			pulling: `container step-a cannot pull image r/entrypoint@sha256:1: ErrImagePull: failed to pull and unpack image "r/entrypoint@sha256:1": failed to resolve image: dial tcp r:443: connect: connection refused`},
+			waiting: `container step-a cannot pull image r/entrypoint@sha256:1: ErrImagePull: failed to pull and unpack image "r/entrypoint@sha256:1": failed to resolve image: dial tcp r:443: connect: connection refused`},
 		{name: "unschedulable", spec: spec2(""), pod: pod(nil, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable", Message: "no node"}),
 			done: true, reason: windlassv1.ReasonUnschedulable, msg: "the pod cannot be scheduled: no node"},
+		{name: "a claim the scheduler has not seen yet", spec: spec2(""), pod: pod(nil, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable",
+			Message: `0/1 nodes are available: persistentvolumeclaim "pvc-run-src" not found. not found`}),
+			waiting: `the pod cannot be scheduled: 0/1 nodes are available: persistentvolumeclaim "pvc-run-src" not found. not found`, waitReason: windlassv1.ReasonUnschedulable},
 		{name: "evicted through the Eviction API", spec: spec2(""), pod: deleting(pod(map[string]corev1.ContainerState{"step-a": {Running: &corev1.ContainerStateRunning{}}},
 			corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "EvictionByEvictionAPI", Message: "Eviction API: evicting"})),
 			done: true, reason: windlassv1.ReasonPodEvicted, msg: "The pod p was evicted before the run finished (EvictionByEvictionAPI: Eviction API: evicting)."},
@@ -94,8 +98,8 @@ func TestPodOutcome(t *testing.T) {
 			tr := &windlassv1.TaskRun{}
 			states := stepStates(tr, tt.spec, tt.pod)
 			got := podOutcome(tt.spec, tt.pod, states)
-			if got.done != tt.done || got.reason != tt.reason || (tt.msg != "" && got.message != tt.msg) || got.pulling != tt.pulling {
-				t.Fatalf("got %+v, want done %v reason %q msg %q pulling %q", got, tt.done, tt.reason, tt.msg, tt.pulling)
+			if got.done != tt.done || got.reason != tt.reason || (tt.msg != "" && got.message != tt.msg) || got.waiting != tt.waiting || got.waitReason != tt.waitReason {
+				t.Fatalf("got %+v, want done %v reason %q msg %q waiting %q (%q)", got, tt.done, tt.reason, tt.msg, tt.waiting, tt.waitReason)
 			}
 		})
 	}
